@@ -1,0 +1,32 @@
+"""Test-wide set-up: make the source tree importable as ansible_collections.acs.ingest.
+
+Unit tests import module_utils straight from the working tree, so they need no rebuild.
+Playbook-level tests use the collection that hack/install-collection.sh built and installed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_SRC_COLLECTIONS = REPO_ROOT / ".cache" / "src-collections"
+
+
+def _link_source_tree() -> None:
+    target = _SRC_COLLECTIONS / "ansible_collections" / "acs" / "ingest"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.symlink(REPO_ROOT, target)
+        except FileExistsError:  # another xdist worker won the race
+            pass
+    if str(_SRC_COLLECTIONS) not in sys.path:
+        sys.path.insert(0, str(_SRC_COLLECTIONS))
+    tests_dir = str(REPO_ROOT / "tests")
+    if tests_dir not in sys.path:
+        sys.path.insert(0, tests_dir)
+
+
+_link_source_tree()
