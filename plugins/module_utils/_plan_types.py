@@ -1,0 +1,138 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE: data types of the import planner (no I/O, no Ansible imports).
+
+The planner collects every problem instead of raising on the first one: the validate
+playbook must show all problems of all VMs in one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+# One GiB in bytes: CloudStack stores disk offering sizes in bytes and compares bytes.
+GIB = 1024**3
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that would make the import fail (or import the wrong thing)."""
+
+    field: str
+    message: str
+    fix: str
+    code: str = ""
+
+    def line(self, vm: str) -> str:
+        return f"{vm}: {self.field}: {self.message.rstrip('.')}. Fix: {self.fix.rstrip('.')}."
+
+
+@dataclass(frozen=True)
+class Note:
+    """A decision the planner took for the user (a rewrite, a default, a forced MAC)."""
+
+    field: str
+    message: str
+
+    def line(self, vm: str) -> str:
+        return f"{vm}: {self.field}: {self.message}"
+
+
+@dataclass
+class ImportPlan:
+    """Result of build_import_plan: API parameters plus everything the user must know."""
+
+    vm: str
+    command: str  # importUnmanagedInstance or importVm
+    params: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem_lines(self) -> list[str]:
+        return render_problems(self.vm, self.problems)
+
+    def note_lines(self) -> list[str]:
+        return [note.line(self.vm) for note in self.notes]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for module results and inventory hostvars."""
+        return {
+            "vm": self.vm,
+            "command": self.command,
+            "ok": self.ok,
+            "params": self.params,
+            "problems": [{"field": p.field, "message": p.message, "fix": p.fix, "code": p.code} for p in self.problems],
+            "notes": [{"field": n.field, "message": n.message} for n in self.notes],
+        }
+
+
+class Findings:
+    """Accumulator the planner steps share: problems and notes in the order found."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.notes: list[Note] = []
+
+    def problem(self, field_name: str, message: str, fix: str, code: str = "") -> None:
+        self.problems.append(Problem(field_name, message, fix, code))
+
+    def note(self, field_name: str, message: str) -> None:
+        self.notes.append(Note(field_name, message))
+
+
+def render_problems(vm: str, problems: Iterable[Problem]) -> list[str]:
+    """One line per problem: `<vm>: <field>: <message>. Fix: <fix>.`"""
+    return [problem.line(vm) for problem in problems]
+
+
+def text(value: Any) -> str:
+    """A catalog or instance value as a stripped string ('' for None)."""
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def to_int(value: Any) -> int | None:
+    """An integer from API data that may arrive as int, float or numeric string; else None."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def to_bool(value: Any) -> bool | None:
+    """CloudStack/CSV style truthiness; None when the value is not a recognisable boolean."""
+    if isinstance(value, bool):
+        return value
+    lowered = text(value).lower()
+    if lowered in ("true", "yes", "y", "1", "on"):
+        return True
+    if lowered in ("false", "no", "n", "0", "off"):
+        return False
+    return None
+
+
+def describe(item: dict[str, Any]) -> str:
+    """`name (id)` for messages."""
+    name, ident = text(item.get("name")), text(item.get("id"))
+    return f"{name} ({ident})" if name and ident else name or ident or "?"
+
+
+def short_list(items: Iterable[str], limit: int = 8) -> str:
+    """Comma list capped at `limit` entries so messages stay one readable line."""
+    items = list(items)
+    if not items:
+        return "none"
+    head = ", ".join(items[:limit])
+    return head if len(items) <= limit else f"{head} and {len(items) - limit} more"
