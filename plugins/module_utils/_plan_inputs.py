@@ -77,6 +77,7 @@ def parse_map(
                     field_name,
                     f"entry '{pair.strip()}' is not key=value",
                     f"write entries as key=value, e.g. {example}",
+                    "invalid_input",
                 )
                 continue
             result[key.strip()] = val.strip()
@@ -89,11 +90,14 @@ def parse_map(
                     field_name,
                     f"list entry {entry!r} needs keys {key_names[0]!r} and {value_names[0]!r}",
                     f"write it as a mapping, e.g. {example}",
+                    "invalid_input",
                 )
                 continue
             result[text(key)] = text(val)
     else:
-        findings.problem(field_name, f"must be a mapping, got {type(value).__name__}", f"write it as {example}")
+        findings.problem(
+            field_name, f"must be a mapping, got {type(value).__name__}", f"write it as {example}", "invalid_input"
+        )
     return result
 
 
@@ -102,6 +106,19 @@ def _first(entry: Mapping[str, Any], names: Sequence[str]) -> Any:
         if name in entry:
             return entry[name]
     return None
+
+
+def _parse_details(value: Any, findings: Findings) -> dict[str, str]:
+    """`details` as a dict; CloudStack's own shape `[{"cpuSpeed": "1000"}]` is merged too."""
+    is_entry_list = isinstance(value, (list, tuple)) and all(
+        isinstance(entry, Mapping) and not ({"name", "key"} & set(entry)) for entry in value
+    )
+    if is_entry_list and value:
+        merged: dict[str, str] = {}
+        for entry in value:
+            merged.update({text(key): text(val) for key, val in entry.items()})
+        return merged
+    return parse_map(value, "details", ("name", "key"), ("value",), findings)
 
 
 def parse_wishes(raw: Mapping[str, Any] | None, findings: Findings) -> Wishes:
@@ -116,7 +133,7 @@ def parse_wishes(raw: Mapping[str, Any] | None, findings: Findings) -> Wishes:
         disk_offerings=parse_map(
             raw.get("disk_offerings"), "disk_offerings", ("disk",), ("diskOffering", "offering"), findings
         ),
-        details=parse_map(raw.get("details"), "details", ("name", "key"), ("value",), findings),
+        details=_parse_details(raw.get("details"), findings),
         root_disk=text(raw.get("root_disk")),
         account=text(raw.get("account")),
         domainid=text(raw.get("domainid") or raw.get("domain_id")),
@@ -128,6 +145,7 @@ def parse_wishes(raw: Mapping[str, Any] | None, findings: Findings) -> Wishes:
             "disk_offering_policy",
             f"unknown policy '{policy}'",
             f"use one of {', '.join(POLICIES)}, or leave it empty and map every data disk in disk_offerings",
+            "invalid_input",
         )
         policy = ""
     wishes.disk_offering_policy = policy
@@ -136,7 +154,9 @@ def parse_wishes(raw: Mapping[str, Any] | None, findings: Findings) -> Wishes:
             continue
         parsed = to_bool(raw.get(name))
         if parsed is None:
-            findings.problem(name, f"'{raw.get(name)}' is not a boolean", f"set {name} to true or false")
+            findings.problem(
+                name, f"'{raw.get(name)}' is not a boolean", f"set {name} to true or false", "invalid_input"
+            )
         elif name == "forced":
             wishes.forced = parsed
         else:
