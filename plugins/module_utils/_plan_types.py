@@ -15,6 +15,11 @@ from typing import Any
 GIB = 1024**3
 
 
+def _one_line(value: str) -> str:
+    """Names from hypervisors and CSV cells may carry newlines; reports need one line each."""
+    return " ".join(value.splitlines())
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something that would make the import fail (or import the wrong thing)."""
@@ -25,7 +30,7 @@ class Problem:
     code: str = ""
 
     def line(self, vm: str) -> str:
-        return f"{vm}: {self.field}: {self.message.rstrip('.')}. Fix: {self.fix.rstrip('.')}."
+        return _one_line(f"{vm}: {self.field}: {self.message.rstrip('.')}. Fix: {self.fix.rstrip('.')}.")
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,7 @@ class Note:
     message: str
 
     def line(self, vm: str) -> str:
-        return f"{vm}: {self.field}: {self.message}"
+        return _one_line(f"{vm}: {self.field}: {self.message}")
 
 
 @dataclass
