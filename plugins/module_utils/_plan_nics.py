@@ -125,7 +125,7 @@ def _ip_for(
     kind = network_type(network)
     field = f"nic_ips[{wanted[0] if wanted else nic_id}]"
     if kind == "l2":
-        if wanted and wanted[1]:
+        if wanted and wanted[1] and wanted[1].lower() != AUTO:
             findings.note(
                 field, f"{label}: IP '{wanted[1]}' ignored, L2 network {describe(network)} has no IP management"
             )

@@ -172,7 +172,7 @@ def _check_fixed(
     if not mismatches:
         return
     what = f"service offering {describe(offering)}: {' and '.join(mismatches)}"
-    if for_import_vm or power == POWER_OFF:
+    if for_import_vm or power.lower() == POWER_OFF.lower():
         why = "importVm does not compare them" if for_import_vm else "the VM is powered off"
         findings.note(
             "service_offering",

@@ -198,6 +198,11 @@ def test_auto_in_any_case_and_l2_ip_is_ignored_with_a_note() -> None:
     assert any("ignored" in n.message and n.field == "nic_ips[1]" for n in findings.notes)
 
 
+def test_auto_for_an_l2_network_is_dropped_silently() -> None:
+    _, ips, findings = run([nic("0", MAC0, 100)], {"nic_ips": {"0": "auto"}})
+    assert ips == [] and findings.problems == [] and findings.notes == []
+
+
 def test_same_explicit_ip_on_two_nics_of_one_network() -> None:
     nets = [net("sh", "Shared", "200", cidr="10.2.0.0/24")]
     _, _, findings = run(

@@ -79,8 +79,9 @@ def test_unknown_power_state_counts_as_not_off(power: str) -> None:
     assert codes(findings) == ["offering_mismatch"]
 
 
-def test_fixed_offering_mismatch_on_powered_off_vm_is_a_note() -> None:
-    _, details, findings = run(vm(4, 4096, power="PowerOff"), {"service_offering": "Medium"})
+@pytest.mark.parametrize("power", ["PowerOff", "poweroff"])
+def test_fixed_offering_mismatch_on_powered_off_vm_is_a_note(power: str) -> None:
+    _, details, findings = run(vm(4, 4096, power=power), {"service_offering": "Medium"})
     assert findings.problems == [] and details == {}
     assert "powered off" in findings.notes[0].message and "2 vCPUs and 2048 MiB" in findings.notes[0].message
 
