@@ -1,0 +1,300 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, acs.ingest contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: import_unmanaged
+short_description: Import an unmanaged KVM instance into CloudStack management
+version_added: 0.1.0
+description:
+  - Imports a libvirt domain that runs (or is defined) on a host of a CloudStack KVM cluster but
+    is not managed by CloudStack, with C(importUnmanagedInstance).
+  - Runs a full pre-flight first, C(listUnmanagedInstances) for the instance, then the zone's
+    networks, offerings and templates, then the import planner. Every problem the planner
+    finds is reported at once, one line each naming the option and the fix.
+  - NICs are mapped explicitly to the L2 or Shared network carrying their VLAN, because
+    CloudStack's own KVM fallback takes the first permitted network whatever its VLAN.
+  - Idempotent. A VM CloudStack already manages under that instance name is reported with
+    O(state=present) and C(changed=false).
+  - A job that outlives O(timeout) does not fail the task, it returns C(state=pending) and its
+    C(jobid). A rerun awaits that job and never submits the same import twice; see O(job_journal).
+author:
+  - acs.ingest contributors
+options:
+  cluster:
+    description:
+      - The KVM cluster whose hosts run the instance, by id or by name.
+      - An id saves one API call, which matters in bulk runs.
+    type: str
+    required: true
+  name:
+    description:
+      - The instance name as the hypervisor knows it (the libvirt domain name).
+    type: str
+    required: true
+    aliases: [instance_name]
+  displayname:
+    description:
+      - Display name of the imported VM. CloudStack uses O(name) when not set.
+    type: str
+  hostname:
+    description:
+      - Host name of the imported VM. When not set it is derived from O(displayname), else O(name).
+      - An invalid host name (CloudStack allows 1-63 letters, digits and hyphens, no leading digit
+        or hyphen) is repaired and every rewrite is reported in RV(notes).
+    type: str
+  account:
+    description:
+      - Account that will own the VM. Needs O(domain).
+    type: str
+  domain:
+    description:
+      - Domain of O(account), by id, name or path (for example C(ROOT/customers)).
+    type: str
+  project:
+    description:
+      - Project that will own the VM, by id or name.
+    type: str
+  template:
+    description:
+      - KVM template for the VM, by id or name. CloudStack needs one for KVM imports.
+    type: str
+  service_offering:
+    description:
+      - Service offering, by id or name.
+      - A fixed offering must match the VM's vCPUs and memory unless the VM is powered off;
+        a custom offering takes them from the VM.
+    type: str
+  nic_networks:
+    description:
+      - Network for each NIC, overriding the VLAN match. Keys are NIC ids (V(0), V(1), ...), MAC
+        addresses or positions; values are network ids or names.
+    type: raw
+  nic_ips:
+    description:
+      - IPv4 address or V(auto) for each NIC on a network that is not L2, keyed like O(nic_networks).
+      - NICs on non-L2 networks without an entry get V(auto).
+    type: raw
+  disk_offerings:
+    description:
+      - Disk offering for each data disk, keyed by disk id, label (V(vdb)) or position; values are
+        disk offering ids or names. The key V(default) applies to every data disk not listed.
+    type: raw
+  disk_offering_policy:
+    description:
+      - How to choose offerings for data disks O(disk_offerings) does not cover.
+      - V(custom) uses a custom-size offering, V(smallest_fit) the smallest fixed offering not
+        smaller than the disk.
+    type: str
+    choices: [custom, smallest_fit]
+  root_disk:
+    description:
+      - The disk that boots (id or label) when it is not the first disk.
+    type: str
+  details:
+    description:
+      - Extra VM details sent as C(details[0]), for example C(cpuSpeed) for unconstrained custom offerings.
+    type: dict
+  migrate_allowed:
+    description:
+      - Let CloudStack migrate the VM or its volumes when the offerings do not fit the current
+        host or storage pool.
+    type: bool
+  forced:
+    description:
+      - Import even when a NIC's MAC address is already in use on its network; CloudStack then
+        gives that NIC a new MAC address, which the guest sees as a new NIC.
+    type: bool
+    default: false
+  plan:
+    description:
+      - A precomputed plan, as the C(acs.ingest.unmanaged) inventory plugin puts it in hostvars
+        (the planner's output with C(params)), or the bare import parameters.
+      - The module then skips the catalog lookups and checks only that the plan still fits the
+        instance (every NIC mapped, every data disk mapped). Cannot be combined with the
+        planning options (O(template), O(service_offering), the maps, owner options...).
+    type: dict
+  wait:
+    description:
+      - Wait for the import job to finish. With V(false) the task returns C(state=pending) and
+        the C(jobid) right after CloudStack accepted the job.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for the import job. A job still running then is reported with
+        C(state=pending) and its C(jobid), not as a failure; it keeps running in CloudStack.
+    type: int
+    default: 1800
+  poll_interval:
+    description:
+      - Seconds before the first job poll. Later polls back off by 1.5x up to O(poll_max_interval).
+    type: float
+    default: 1.0
+  poll_max_interval:
+    description:
+      - Longest pause between two job polls, in seconds.
+    type: float
+    default: 10.0
+  jobid:
+    description:
+      - Id of an import job an earlier run returned with C(state=pending). The module awaits it
+        instead of importing. Not needed when the earlier run used the same O(job_journal).
+    type: str
+  job_journal:
+    description:
+      - Directory where the module notes the id of each import job it submitted until it sees the
+        job finish, so that a rerun after a timeout awaits that job instead of importing again.
+      - If not set, the environment variable E(ACS_INGEST_JOB_JOURNAL) is used, else
+        C(~/.ansible/acs_ingest/jobs) on the host running the module (usually the controller).
+    type: path
+extends_documentation_fragment:
+  - acs.ingest.connection
+  - acs.ingest.attributes
+  - acs.ingest.attributes.ACTIONS
+notes:
+  - The import APIs are root-admin only.
+  - With O(forced=false), MAC conflicts are detected up front from the VMs already on the planned networks.
+seealso:
+  - module: acs.ingest.unmanaged_instance_info
+  - module: acs.ingest.unmanage_vm
+"""
+
+EXAMPLES = r"""
+- name: Import a running VM, matching its NICs to networks by VLAN
+  acs.ingest.import_unmanaged:
+    cluster: cluster1
+    name: web01
+    template: kvm-template
+    service_offering: custom-constrained
+  delegate_to: localhost
+
+- name: Explicit NIC map, a fixed IP and offerings for data disks
+  acs.ingest.import_unmanaged:
+    cluster: cluster1
+    name: db01
+    hostname: db01-prod
+    account: acme
+    domain: ROOT/customers
+    template: kvm-template
+    service_offering: small-1c-128m
+    nic_networks: {"0": l2-vlan100, "52:54:00:12:34:56": shared-vlan300}
+    nic_ips: {"1": 10.30.0.21}
+    disk_offerings: {vdb: fixed-1g}
+    disk_offering_policy: custom
+  delegate_to: localhost
+
+- name: Bulk import from inventory hostvars (ids and plan precomputed, two API calls per VM)
+  acs.ingest.import_unmanaged:
+    cluster: "{{ acs_cluster_id }}"
+    name: "{{ acs_instance.name }}"
+    plan: "{{ acs_plan }}"
+    timeout: 900
+  delegate_to: localhost
+
+- name: "Validate only: full pre-flight, show the call it would make"
+  acs.ingest.import_unmanaged:
+    cluster: cluster1
+    name: web01
+    template: kvm-template
+    service_offering: custom-constrained
+  check_mode: true
+  register: preview
+"""
+
+RETURN = r"""
+state:
+  description:
+    - V(imported) when this run (or an earlier run's job it awaited) imported the VM,
+      V(present) when CloudStack already managed it, V(pending) when the import job is still
+      running (see RV(jobid)), V(would_import) in check mode.
+  returned: success
+  type: str
+  sample: imported
+name:
+  description: The instance name.
+  returned: always
+  type: str
+  sample: web01
+vm:
+  description: The managed VM as listVirtualMachines or the import job returns it.
+  returned: when state is imported or present
+  type: dict
+  sample: {"id": "b0f5...", "instancename": "web01", "state": "Running"}
+instance:
+  description: The unmanaged instance as listUnmanagedInstances returned it before the import.
+  returned: when the instance was still unmanaged
+  type: dict
+plan:
+  description: The import plan (command, params, notes) the call was built from.
+  returned: when the instance was still unmanaged
+  type: dict
+notes:
+  description: Decisions the planner took for you (host name rewrites, IP V(auto), VLAN matches).
+  returned: always
+  type: list
+  elements: str
+api_call:
+  description: The importUnmanagedInstance call made (or, in check mode, that would be made), in wire form.
+  returned: when the instance was still unmanaged
+  type: dict
+  sample: {"command": "importUnmanagedInstance", "params": {"clusterid": "...", "nicnetworklist[0].nic": "0"}}
+jobid:
+  description: The import job id; rerun the task (or pass it as O(jobid)) to await it.
+  returned: when state is pending
+  type: str
+earlier_job:
+  description: The job from an earlier run this run looked at, with its status.
+  returned: when a journaled or given job id existed
+  type: dict
+api_calls:
+  description: Every CloudStack API call the module made, secrets redacted; job polls are counted, not listed.
+  returned: always
+  type: list
+  elements: dict
+problems:
+  description: Every planner problem (field, message, fix) when the pre-flight failed.
+  returned: failure
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import env_fallback
+from ansible_collections.acs.ingest.plugins.module_utils._import_service import run_import
+from ansible_collections.acs.ingest.plugins.module_utils._module import AcsModule
+
+
+def main() -> None:
+    argument_spec = {
+        "cluster": {"type": "str", "required": True},
+        "name": {"type": "str", "required": True, "aliases": ["instance_name"]},
+        "displayname": {"type": "str"},
+        "hostname": {"type": "str"},
+        "account": {"type": "str"},
+        "domain": {"type": "str"},
+        "project": {"type": "str"},
+        "template": {"type": "str"},
+        "service_offering": {"type": "str"},
+        "nic_networks": {"type": "raw"},
+        "nic_ips": {"type": "raw"},
+        "disk_offerings": {"type": "raw"},
+        "disk_offering_policy": {"type": "str", "choices": ["custom", "smallest_fit"]},
+        "root_disk": {"type": "str"},
+        "details": {"type": "dict"},
+        "migrate_allowed": {"type": "bool"},
+        "forced": {"type": "bool", "default": False},
+        "plan": {"type": "dict"},
+        "wait": {"type": "bool", "default": True},
+        "timeout": {"type": "int", "default": 1800},
+        "poll_interval": {"type": "float", "default": 1.0},
+        "poll_max_interval": {"type": "float", "default": 10.0},
+        "jobid": {"type": "str"},
+        "job_journal": {"type": "path", "fallback": (env_fallback, ["ACS_INGEST_JOB_JOURNAL"])},
+    }
+    AcsModule(argument_spec, mutually_exclusive=[("account", "project")]).run(run_import)
+
+
+if __name__ == "__main__":
+    main()
