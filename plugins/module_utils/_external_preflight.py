@@ -83,6 +83,7 @@ class PreflightReport:
     state: str = ""
     shutdown: str = "not needed"  # not needed | done | would shut down (check mode)
     disks: list[SourceDisk] = field(default_factory=list)
+    nics: list[dict[str, Any]] = field(default_factory=list)
     temppath: str = "/tmp/"
     temppath_free: int = 0
     temppath_needed: int = 0
@@ -141,6 +142,46 @@ def domain_disks(xml: str) -> list[SourceDisk]:
     return disks
 
 
+def domain_nics(xml: str) -> list[dict[str, Any]]:
+    """NICs in CloudStack's unmanaged-instance shape; remote NICs report vlanid -1 (facts §3.2)."""
+    root = etree.fromstring(xml.encode())
+    nics = []
+    for index, iface in enumerate(root.findall("./devices/interface")):
+        mac, model, target = iface.find("mac"), iface.find("model"), iface.find("target")
+        nics.append(
+            {
+                "id": str(index),
+                "macaddress": mac.get("address", "") if mac is not None else "",
+                "adaptertype": model.get("type", "") if model is not None else "",
+                "networkname": target.get("dev", "") if target is not None else "",
+                "vlanid": -1,
+            }
+        )
+    return nics
+
+
+def instance_from_report(report: PreflightReport) -> dict[str, Any]:
+    """The unmanaged-instance shape the planner reads, built from what the pre-flight saw.
+
+    Used when CloudStack cannot list the VM yet (a running VM in check mode with shutdown=true).
+    """
+    return {
+        "name": report.domain,
+        "powerstate": "PowerOff",
+        "disk": [
+            {
+                "id": str(i),
+                "position": i,
+                "label": d.target,
+                "capacity": d.capacity or d.virtual_size,
+                "datastorepath": d.path,
+            }
+            for i, d in enumerate(report.disks)
+        ],
+        "nic": report.nics,
+    }
+
+
 def check_libvirt(report: PreflightReport, *, shutdown: bool, opener: Callable[[str], Any] = open_external) -> None:
     """Reachability, domain existence and power state, disk formats and sizes.
 
@@ -169,7 +210,9 @@ def check_libvirt(report: PreflightReport, *, shutdown: bool, opener: Callable[[
                 "name",
             )
         report.checks.append(f"domain {report.domain} found, {report.state}")
-        report.disks = domain_disks(dom.XMLDesc(0))
+        xml = dom.XMLDesc(0)
+        report.disks = domain_disks(xml)
+        report.nics = domain_nics(xml)
         if not report.disks:
             raise _fail(
                 f"domain {report.domain} has no disk devices",

@@ -1,0 +1,409 @@
+# Copyright: (c) 2026, acs.ingest contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE: this module_util is internal to acs.ingest and can change at any time.
+"""importVm for KVM sources: external hosts, and qcow2 files on local or shared pools.
+
+Order matters. A rerun first looks for the VM by its source tag (so a decommissioned source
+host does not break an idempotent rerun), then for a job a previous run left unfinished, then
+runs the whole pre-flight, plans the parameters, and only then starts the copy.
+
+Job reconciliation: when the job is submitted, a small marker with the job id and the temppath
+listing is written next to the copies (``<temppath>.acs-ingest-<hash>.json``) on the external
+host. A rerun after a job timeout or a lost controller reads it, waits for that job instead of
+starting a second copy, tags the VM and still removes only the copies it can prove are its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+import time
+from typing import Any
+
+from ansible_collections.acs.ingest.plugins.module_utils._catalog import fetch_zone_catalog
+from ansible_collections.acs.ingest.plugins.module_utils._diff import DifferenceTracker
+from ansible_collections.acs.ingest.plugins.module_utils._errors import (
+    AcsIngestError,
+    CloudStackApiError,
+    InputError,
+    JobTimeoutError,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._external_local import local_instance
+from ansible_collections.acs.ingest.plugins.module_utils._external_preflight import (
+    PreflightReport,
+    instance_from_report,
+    normalize_temppath,
+    run_external_preflight,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._plan import build_import_plan
+from ansible_collections.acs.ingest.plugins.module_utils._ssh import SshSession
+
+SOURCE_TAG = "acs.ingest.source"
+SOURCE_UUID_TAG = "acs.ingest.source-uuid"
+# CloudStack names its temporary copy <temppath><random UUID> (facts §3.5).
+UUID_NAME = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+UUID_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
+
+
+def source_tag(params: dict[str, Any], pool_id: str | None = None) -> str:
+    if params["importsource"] == "external":
+        return f"external:{params['host']}/{params['name']}"
+    return f"{params['importsource']}:{pool_id}/{params['diskpath']}"
+
+
+def marker_path(temppath: str, domain: str) -> str:
+    digest = hashlib.sha256(domain.encode()).hexdigest()[:16]
+    return f"{temppath}.acs-ingest-{digest}.json"
+
+
+class Resolver:
+    """Name-or-id lookups for the few objects the planner does not resolve."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def one(self, command: str, field: str, value: str, fix: str, **query: Any) -> dict[str, Any]:
+        if UUID_ID.match(value):
+            found = self.client.list_all(command, id=value, **query)
+        else:
+            found = [i for i in self.client.list_all(command, name=value, **query) if i.get("name") == value]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            names = sorted({str(i.get("name")) for i in self.client.list_all(command, **query)})
+            raise InputError(field, f"no {field} {value!r} (known: {', '.join(names[:10]) or 'none'})", fix)
+        raise InputError(field, f"{value!r} matches {len(found)} objects", f"give the {field} by id")
+
+    def cluster_for(
+        self, params: dict[str, Any], zone: dict[str, Any], host: dict[str, Any] | None, pool: dict[str, Any] | None
+    ) -> str:
+        """importVm demands clusterid although KVM sources never use it (facts §1.6): derive one."""
+        if params.get("cluster"):
+            return self.one(
+                "listClusters", "cluster", params["cluster"], "name a KVM cluster of the zone", zoneid=zone["id"]
+            )["id"]
+        for item in (host, pool):
+            if item and item.get("clusterid"):
+                return str(item["clusterid"])
+        clusters = [
+            c
+            for c in self.client.list_all("listClusters", zoneid=zone["id"], hypervisor="KVM")
+            if str(c.get("allocationstate", "Enabled")) == "Enabled"
+        ]
+        if not clusters:
+            raise InputError(
+                "cluster",
+                f"zone {zone['name']} has no enabled KVM cluster",
+                "importVm needs a KVM cluster id even for external sources; add or enable one",
+            )
+        return str(clusters[0]["id"])
+
+
+def find_tagged(client: Any, zone_id: str, tag: str) -> dict[str, Any] | None:
+    vms = client.list_all("listVirtualMachines", zoneid=zone_id, listall=True, tags=[{"key": SOURCE_TAG, "value": tag}])
+    return vms[0] if vms else None
+
+
+def _remote_json(ssh: SshSession, path: str) -> dict[str, Any] | None:
+    result = ssh.run(f"cat -- {shlex.quote(path)}", timeout=30)
+    if not result.ok:
+        return None
+    try:
+        data = json.loads(result.stdout)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_marker(ssh: SshSession, path: str, data: dict[str, Any]) -> None:
+    payload = shlex.quote(json.dumps(data))
+    ssh.run(f"umask 077; printf %s {payload} > {shlex.quote(path)}", timeout=30, check=True)
+
+
+def proven_copies(ssh: SshSession, temppath: str, before: dict[str, Any], sizes: set[int], started: float) -> list[str]:
+    """Temp files this import created: new since ``before``, CloudStack's UUID name, owned by the
+    SSH user, written after the job started, and a qcow2 whose virtual size is a source disk's."""
+    proven = []
+    for name, (_size, mtime) in ssh.list_files(temppath).items():
+        if name in before or not UUID_NAME.match(name) or mtime + 2 < started:
+            continue
+        info = ssh.run(f"qemu-img info -U --output=json {shlex.quote(temppath + name)}", timeout=60)
+        try:
+            data = json.loads(info.stdout) if info.ok else {}
+        except ValueError:
+            data = {}
+        if data.get("format") == "qcow2" and int(data.get("virtual-size") or -1) in sizes:
+            proven.append(temppath + name)
+    return sorted(proven)
+
+
+def _vm_summary(vm: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "name", "displayname", "instancename", "state", "zoneid", "serviceofferingid", "templateid")
+    return {key: vm.get(key) for key in keys if vm.get(key) is not None}
+
+
+class ExternalImport:
+    def __init__(self, acs: Any) -> None:
+        self.acs = acs
+        self.p = acs.params
+        self.client = acs.client
+        self.resolve = Resolver(self.client)
+        self.result: dict[str, Any] = {"changed": False}
+
+    # -- entry point -------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        p = self.p
+        zone = self.resolve.one("listZones", "zone", p["zone"], "name an existing zone")
+        host = pool = None
+        if p["importsource"] != "external":
+            pool = self.resolve.one(
+                "listStoragePools",
+                "storage_pool",
+                p["storage_pool"],
+                "name the primary pool that holds diskpath",
+                zoneid=zone["id"],
+            )
+            if p.get("destination_host"):
+                host = self.resolve.one(
+                    "listHosts",
+                    "destination_host",
+                    p["destination_host"],
+                    "name the KVM host that has the local pool",
+                    zoneid=zone["id"],
+                    type="Routing",
+                )
+        tag = source_tag(p, pool["id"] if pool else None)
+        self.result["source"] = tag
+        existing = find_tagged(self.client, zone["id"], tag)
+        if existing:
+            self.result.update(vm=_vm_summary(existing), msg=f"already imported as {existing.get('name')}")
+            return self.result
+        if p["importsource"] == "external":
+            return self._external(zone, tag)
+        return self._local_or_shared(zone, host, pool, tag)
+
+    # -- external ----------------------------------------------------------------------------
+    def _external(self, zone: dict[str, Any], tag: str) -> dict[str, Any]:
+        p = self.p
+        temppath = normalize_temppath(p.get("temppath"))
+        marker = marker_path(temppath, p["name"])
+        with SshSession(p["host"], p["username"], p.get("password")) as ssh:
+            pending = _remote_json(ssh, marker)
+        if pending and pending.get("jobid"):
+            return self._reconcile(zone, tag, pending, marker, temppath)
+        report = run_external_preflight(
+            host=p["host"],
+            domain=p["name"],
+            username=p["username"],
+            password=p.get("password"),
+            temppath=temppath,
+            shutdown=p["shutdown"],
+            shutdown_timeout=p["shutdown_timeout"],
+            check_mode=self.acs.check_mode,
+        )
+        self.result["preflight"] = report.as_dict()
+        if report.shutdown == "done":
+            self.result["changed"] = True
+        instance = self._listed_instance(zone, report)
+        params = self._plan(instance, zone, None, None)
+        params.update(
+            importsource="external",
+            host=p["host"],
+            username=p["username"],
+            password=p.get("password"),
+            temppath=temppath,
+        )
+        if self.acs.check_mode:
+            return self._would(params, tag)
+        with SshSession(p["host"], p["username"], p.get("password")) as ssh:
+            before = ssh.list_files(temppath)
+        state = {
+            "jobid": "",
+            "before": sorted(before),
+            "started": time.time(),
+            "tag": tag,
+            "uuid": report.uuid,
+            "sizes": sorted({d.virtual_size for d in report.disks}),
+        }
+
+        def remember(jobid: str) -> None:
+            state["jobid"] = jobid
+            with SshSession(p["host"], p["username"], p.get("password")) as ssh:
+                _write_marker(ssh, marker, state)
+
+        try:
+            body = self.client.run_job("importVm", timeout=p["timeout"], on_submitted=remember, **params)
+        except JobTimeoutError:
+            raise
+        except CloudStackApiError:
+            self._forget(marker)
+            raise
+        return self._finish(body, state, marker, temppath, params)
+
+    def _listed_instance(self, zone: dict[str, Any], report: PreflightReport) -> dict[str, Any]:
+        """The VM as CloudStack's listVmsForImport sees it, so the plan matches what importVm will see."""
+        p = self.p
+        if report.shutdown == "would shut down":
+            return instance_from_report(report)
+        listed = self.client.list_all(
+            "listVmsForImport",
+            retry=True,
+            zoneid=zone["id"],
+            host=p["host"],
+            hypervisor="KVM",
+            username=p["username"],
+            password=p.get("password"),
+            keyword=p["name"],
+        )
+        for vm in listed:
+            if vm.get("name") == p["name"]:
+                return vm
+        raise AcsIngestError(
+            f"CloudStack does not list {p['name']} on {p['host']} (listVmsForImport) "
+            "although libvirt shows it shut off",
+            field="name",
+            fix="make qemu+tcp://<host>/system reachable from the zone's KVM hosts "
+            "(role acs.ingest.libvirt_listen_tcp), and check the domain XML for devices "
+            "CloudStack cannot parse (disk bus, NIC model, cache mode)",
+        )
+
+    def _plan(
+        self, instance: dict[str, Any], zone: dict[str, Any], host: dict[str, Any] | None, pool: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        p = self.p
+        wishes = {
+            key: p.get(key)
+            for key in (
+                "displayname",
+                "hostname",
+                "template",
+                "service_offering",
+                "nic_networks",
+                "nic_ips",
+                "disk_offerings",
+                "details",
+                "account",
+            )
+        }
+        if p.get("domain"):
+            wishes["domainid"] = self.resolve.one(
+                "listDomains", "domain", p["domain"], "name an existing domain", listall=True
+            )["id"]
+        if p.get("project"):
+            wishes["projectid"] = self.resolve.one(
+                "listProjects", "project", p["project"], "name a project", listall=True
+            )["id"]
+        catalog = fetch_zone_catalog(self.client, zone["id"]).as_planner_input()
+        cluster = self.resolve.cluster_for(p, zone, host, pool)
+        plan = build_import_plan(instance, wishes, catalog, cluster_id=cluster, zone_id=zone["id"], for_import_vm=True)
+        self.result["notes"] = plan.note_lines()
+        if not plan.ok:
+            raise AcsIngestError(
+                "; ".join(plan.problem_lines()),
+                field=plan.problems[0].field,
+                fix=plan.problems[0].fix,
+                problems=plan.to_dict()["problems"],
+            )
+        return dict(plan.params)
+
+    def _would(self, params: dict[str, Any], tag: str) -> dict[str, Any]:
+        shown = {key: ("********" if key == "password" else value) for key, value in params.items()}
+        self.result.update(changed=True, params=shown)
+        self._diff(None, {"source": tag, "name": params.get("name"), "importsource": params.get("importsource")})
+        return self.result
+
+    def _finish(
+        self, body: dict[str, Any], state: dict[str, Any], marker: str | None, temppath: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        vm = body.get("virtualmachine") or body
+        tags = [{"key": SOURCE_TAG, "value": state["tag"]}]
+        if state.get("uuid"):
+            tags.append({"key": SOURCE_UUID_TAG, "value": state["uuid"]})
+        self.client.run_job("createTags", timeout=300, resourceids=vm["id"], resourcetype="UserVm", tags=tags)
+        self.result.update(changed=True, vm=_vm_summary(vm))
+        if marker is not None:
+            self._cleanup(state, temppath)
+            self._forget(marker)
+        self._diff(
+            None,
+            {
+                "source": state["tag"],
+                "name": vm.get("name"),
+                "id": vm.get("id"),
+                "importsource": params.get("importsource"),
+            },
+        )
+        return self.result
+
+    def _cleanup(self, state: dict[str, Any], temppath: str) -> None:
+        p = self.p
+        with SshSession(p["host"], p["username"], p.get("password")) as ssh:
+            copies = proven_copies(ssh, temppath, set(state["before"]), set(state["sizes"]), state["started"])
+            if p["remove_temp_copies"]:
+                ssh.remove_files(copies)
+                self.result["removed_temp_copies"] = copies
+            else:
+                self.result["temp_copies"] = copies
+
+    def _forget(self, marker: str) -> None:
+        p = self.p
+        with SshSession(p["host"], p["username"], p.get("password")) as ssh:
+            ssh.remove_files([marker])
+
+    def _reconcile(
+        self, zone: dict[str, Any], tag: str, pending: dict[str, Any], marker: str, temppath: str
+    ) -> dict[str, Any]:
+        """A previous run submitted a job and did not see it end: wait for that job, never start another."""
+        jobid = str(pending["jobid"])
+        self.result["reconciled_jobid"] = jobid
+        if self.acs.check_mode:
+            self.result.update(changed=True, msg=f"would wait for the unfinished import job {jobid}")
+            return self.result
+        try:
+            body = self.client.wait("importVm", jobid, timeout=self.p["timeout"])
+        except JobTimeoutError:
+            raise
+        except CloudStackApiError:
+            self._forget(marker)  # that attempt failed for good: the next run starts a fresh import
+            raise
+        return self._finish(body, pending, marker, temppath, {"importsource": "external"})
+
+    # -- local / shared ----------------------------------------------------------------------
+    def _local_or_shared(
+        self, zone: dict[str, Any], host: dict[str, Any] | None, pool: dict[str, Any], tag: str
+    ) -> dict[str, Any]:
+        p = self.p
+        if p["importsource"] == "local" and host is None:
+            raise InputError(
+                "destination_host", "importsource=local needs the KVM host that has the pool", "set destination_host"
+            )
+        network = self.resolve.one(
+            "listNetworks", "network", p["network"], "name a guest network of the zone", zoneid=zone["id"], listall=True
+        )
+        instance, checks = local_instance(p, pool, host)
+        self.result["preflight"] = {"checks": checks}
+        params = self._plan(instance, zone, host, pool)
+        params.pop("nicnetworklist", None)
+        params.pop("nicipaddresslist", None)
+        params.update(
+            importsource=p["importsource"], diskpath=p["diskpath"], storageid=pool["id"], networkid=network["id"]
+        )
+        if host is not None:
+            params["hostid"] = host["id"]
+        if self.acs.check_mode:
+            return self._would(params, tag)
+        body = self.client.run_job("importVm", timeout=p["timeout"], **params)
+        return self._finish(body, {"tag": tag}, None, "", params)
+
+    def _diff(self, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+        if self.acs.diff_mode:
+            tracker = DifferenceTracker()
+            tracker.add_state(before, after)
+            self.result["diff"] = tracker.get_before_after()
+
+
+def run_import(acs: Any) -> dict[str, Any]:
+    return ExternalImport(acs).run()
