@@ -1,0 +1,3 @@
+"""Importing this package registers every command."""
+
+from . import external, importing, listing, unmanage, vm  # noqa: F401

@@ -1,0 +1,77 @@
+"""Command registry and the per-request context commands receive."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .params import Param, Parsed
+
+if TYPE_CHECKING:
+    from .sim import Simulator
+
+
+@dataclass
+class AsyncWork:
+    """What an async command hands back after its synchronous checks: the job body and its instance."""
+
+    body: Callable[[], tuple[str, dict[str, Any]]]
+    instance_type: str | None = None
+    instance_id: str | None = None
+
+
+@dataclass
+class Command:
+    name: str
+    handler: Callable[[Simulator, dict[str, Any], Parsed], Any]
+    params: dict[str, Param] = field(default_factory=dict)
+    list_key: str | None = None  # list commands: the element key, e.g. "zone"
+    paginate: bool = True  # the unmanaged listings ignore page/pagesize (facts §1.2)
+    is_async: bool = False
+    admin_only: bool = True
+    java_class: str = ""
+    since: str | None = None
+
+
+REGISTRY: dict[str, Command] = {}
+
+LIST_PARAMS = {"keyword": Param(), "page": Param("integer"), "pagesize": Param("integer"), "listall": Param("boolean")}
+
+
+def command(
+    name: str,
+    *,
+    params: dict[str, Param] | None = None,
+    list_key: str | None = None,
+    paginate: bool = True,
+    is_async: bool = False,
+    admin_only: bool = True,
+    java_class: str = "",
+    since: str | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        spec = dict(params or {})
+        if list_key:
+            spec = {**LIST_PARAMS, **spec}
+        REGISTRY[name.lower()] = Command(
+            name,
+            fn,
+            spec,
+            list_key,
+            paginate,
+            is_async,
+            admin_only,
+            java_class or f"org.apache.cloudstack.api.command.{name}Cmd",
+            since,
+        )
+        return fn
+
+    return wrap
+
+
+def public(obj: dict[str, Any] | None, *hidden: str) -> dict[str, Any]:
+    """The API view of a stored document: internal keys (leading '_' or listed) and None values dropped."""
+    if obj is None:
+        return {}
+    return {k: v for k, v in obj.items() if not k.startswith("_") and k not in hidden and v is not None}
