@@ -37,8 +37,10 @@ __all__ = [
     "ImportPlan",
     "Note",
     "Problem",
+    "Catalog",
     "build_import_plan",
     "flatten_params",
+    "parse_catalog",
     "render_problems",
     "wire_lines",
 ]
@@ -94,7 +96,7 @@ def _owner_params(wishes: Wishes, findings: Findings) -> dict[str, str]:
 def build_import_plan(
     instance: Mapping[str, Any],
     wishes: Mapping[str, Any] | None,
-    catalog: Mapping[str, Any] | None,
+    catalog: Mapping[str, Any] | Catalog | None,
     *,
     cluster_id: str | None = None,
     zone_id: str | None = None,
@@ -102,7 +104,8 @@ def build_import_plan(
 ) -> ImportPlan:
     """Plan one import. Never raises on bad data: every issue is a Problem in the result.
 
-    `cluster_id` defaults to the instance's `clusterid`. `for_import_vm` plans importVm
+    `catalog` may be the raw mapping or a Catalog from parse_catalog (parse once per zone
+    when planning many VMs). `cluster_id` defaults to the instance's `clusterid`. `for_import_vm` plans importVm
     (external/local/shared KVM source): the hostname defaults to the VM name, CPU/memory are
     not compared, MAC conflicts are notes, and `zoneid`/`hypervisor` are added; the caller adds
     `importsource`, `host`, `username`, `password`, `diskpath`... as that API needs.

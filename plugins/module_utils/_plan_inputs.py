@@ -52,8 +52,21 @@ class Catalog:
     service_offerings: list[dict[str, Any]] = field(default_factory=list)
     disk_offerings: list[dict[str, Any]] = field(default_factory=list)
     templates: list[dict[str, Any]] = field(default_factory=list)
-    # network id (lower-case) → MACs already allocated on it
-    macs_in_use: dict[str, set[str]] = field(default_factory=dict)
+    # network id (lower-case) → MACs already allocated on it, as given (normalised lazily)
+    macs_in_use: dict[str, Any] = field(default_factory=dict)
+    _mac_cache: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def macs_on(self, network_id: str) -> set[str]:
+        """Normalised MACs in use on one network. Lazy because a zone can hold thousands of
+        MACs while a VM touches two or three networks, and the inventory plans every VM."""
+        key = network_id.lower()
+        if key not in self._mac_cache:
+            entries = self.macs_in_use.get(key)
+            if isinstance(entries, (str, bytes)) or not isinstance(entries, (list, tuple, set, frozenset)):
+                entries = [] if entries is None else [entries]
+            found = {normalize_mac(e.get("macaddress") if isinstance(e, Mapping) else e) for e in entries}
+            self._mac_cache[key] = found - {""}
+        return self._mac_cache[key]
 
 
 def parse_map(
@@ -172,17 +185,16 @@ def _rows(raw: Mapping[str, Any], *names: str) -> list[dict[str, Any]]:
     return []
 
 
-def parse_catalog(raw: Mapping[str, Any] | None) -> Catalog:
-    """Accepts our key names or CloudStack's list response keys (`network`, `serviceoffering`, ...)."""
+def parse_catalog(raw: Mapping[str, Any] | Catalog | None) -> Catalog:
+    """Accepts our key names or CloudStack's list response keys (`network`, `serviceoffering`, ...).
+
+    A Catalog is returned as is, so callers planning many VMs of one zone can parse once.
+    """
+    if isinstance(raw, Catalog):
+        return raw
     raw = raw if isinstance(raw, Mapping) else {}
-    macs: dict[str, set[str]] = {}
     raw_macs = raw.get("macs_in_use")
-    if isinstance(raw_macs, Mapping):
-        for network_id, entries in raw_macs.items():
-            if isinstance(entries, (str, bytes)) or not isinstance(entries, (list, tuple, set)):
-                entries = [entries]
-            found = {normalize_mac(e.get("macaddress") if isinstance(e, Mapping) else e) for e in entries}
-            macs[text(network_id).lower()] = found - {""}
+    macs = {text(key).lower(): value for key, value in raw_macs.items()} if isinstance(raw_macs, Mapping) else {}
     return Catalog(
         networks=_rows(raw, "networks", "network"),
         service_offerings=_rows(raw, "service_offerings", "serviceoffering"),

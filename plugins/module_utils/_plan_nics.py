@@ -263,7 +263,7 @@ def _check_mac_in_use(
     for_import_vm: bool,
     findings: Findings,
 ) -> None:
-    if not mac or mac not in catalog.macs_in_use.get(text(network.get("id")).lower(), set()):
+    if not mac or mac not in catalog.macs_on(text(network.get("id"))):
         return
     what = f"MAC {mac} of {label} is already in use on network {describe(network)}"
     if forced:

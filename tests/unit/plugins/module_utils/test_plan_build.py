@@ -6,7 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._plan import build_import_plan, flatten_params, wire_lines
+from ansible_collections.acs.ingest.plugins.module_utils._plan import (
+    build_import_plan,
+    flatten_params,
+    parse_catalog,
+    wire_lines,
+)
 from ansible_collections.acs.ingest.plugins.module_utils._plan_types import GIB
 
 ZONE, CLUSTER = "zone-uuid", "cluster-uuid"
@@ -281,3 +286,12 @@ def test_plan_dict_is_json_serialisable() -> None:
     plan = build_import_plan(smoke_instance(), SMOKE_WISHES, SMOKE_CATALOG, zone_id=ZONE)
     data = json.loads(json.dumps(plan.to_dict()))
     assert data["ok"] is True and data["params"]["templateid"] == "tmpl" and data["command"] == plan.command
+
+
+def test_a_catalog_parsed_once_plans_like_the_raw_mapping() -> None:
+    raw = {**SMOKE_CATALOG, "macs_in_use": {"L2-A": ["02-00-4C-5F-00-01"]}}
+    parsed = parse_catalog(raw)
+    assert parse_catalog(parsed) is parsed
+    for catalog in (raw, parsed, parsed):
+        plan = build_import_plan(smoke_instance(), SMOKE_WISHES, catalog, zone_id=ZONE)
+        assert [p.code for p in plan.problems] == ["mac_in_use"]
