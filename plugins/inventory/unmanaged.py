@@ -195,8 +195,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not HAS_CS:
             raise AcsIngestError("the Python library 'cs' is missing", fix="pip install cs on the controller")
         settings = ConnectionSettings.from_params(
-            {name: self.get_option(name) for name in
-             ("api_url", "api_key", "api_secret", "api_timeout", "validate_certs", "api_ca_file")}
+            {
+                name: self.get_option(name)
+                for name in ("api_url", "api_key", "api_secret", "api_timeout", "validate_certs", "api_ca_file")
+            }
         )
         return CloudStackClient(settings)
 
@@ -219,8 +221,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             try:
                 regex = re.compile(pattern)
             except re.error as exc:
-                raise AcsIngestError(f"not a regular expression ({exc})", field="name_filter",
-                                     fix="use Python re syntax, e.g. '^web-'") from None
+                raise AcsIngestError(
+                    f"not a regular expression ({exc})", field="name_filter", fix="use Python re syntax, e.g. '^web-'"
+                ) from None
             found = [record for record in found if regex.search(record["name"])]
         self._plan_all(client, found)
         return found
@@ -234,8 +237,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return [c for c in clusters if str(c.get("hypervisortype", "")).lower() == "kvm"]
 
     @staticmethod
-    def _record(source: str, instance: dict[str, Any], cluster: dict[str, Any] | None, zone_id: Any,
-                location: Any) -> dict[str, Any]:
+    def _record(
+        source: str, instance: dict[str, Any], cluster: dict[str, Any] | None, zone_id: Any, location: Any
+    ) -> dict[str, Any]:
         return {
             "name": str(instance.get("name", "")),
             "source": source,
@@ -246,15 +250,25 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             "instance": instance,
         }
 
-    def _external(self, client: CloudStackClient, entry: Any, zones: list[dict[str, Any]],
-                  clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _external(
+        self, client: CloudStackClient, entry: Any, zones: list[dict[str, Any]], clusters: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         if not isinstance(entry, dict) or not entry.get("host") or not entry.get("zone"):
-            raise AcsIngestError("each entry needs host and zone (and cluster for importVm)", field="external_hosts",
-                                 fix="write entries as {host: 10.0.0.5, zone: zone1, cluster: cluster1}")
+            raise AcsIngestError(
+                "each entry needs host and zone (and cluster for importVm)",
+                field="external_hosts",
+                fix="write entries as {host: 10.0.0.5, zone: zone1, cluster: cluster1}",
+            )
         zone = _find(zones, str(entry["zone"]), "zone")
         cluster = _find(clusters, str(entry["cluster"]), "cluster") if entry.get("cluster") else None
-        listed = client.list_all("listVmsForImport", zoneid=zone["id"], host=entry["host"], hypervisor="KVM",
-                                 username=entry.get("username"), password=entry.get("password"))
+        listed = client.list_all(
+            "listVmsForImport",
+            zoneid=zone["id"],
+            host=entry["host"],
+            hypervisor="KVM",
+            username=entry.get("username"),
+            password=entry.get("password"),
+        )
         return [self._record("external", vm, cluster, zone["id"], entry["host"]) for vm in listed]
 
     def _libvirt(self, entry: Any, zones: list[dict[str, Any]], clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -265,8 +279,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:  # H2's shared reader: same instance shape as listUnmanagedInstances
             from ansible_collections.acs.ingest.plugins.module_utils._instances import libvirt_instances
         except ImportError as exc:
-            raise AcsIngestError(f"reading libvirt URIs needs libvirt-python ({exc})", field="libvirt_uris",
-                                 fix="install python3-libvirt / libvirt-python on the controller") from None
+            raise AcsIngestError(
+                f"reading libvirt URIs needs libvirt-python ({exc})",
+                field="libvirt_uris",
+                fix="install python3-libvirt / libvirt-python on the controller",
+            ) from None
         zone = _find(zones, str(spec["zone"]), "zone") if spec.get("zone") else None
         cluster = _find(clusters, str(spec["cluster"]), "cluster") if spec.get("cluster") else None
         zone_id = zone["id"] if zone else (cluster or {}).get("zoneid")
@@ -288,10 +305,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 key = (record["cluster_id"] or record["location"], record["name"])
                 row = overrides.get(key) or overrides.get(("", record["name"])) or {}
                 record["wave"], record["import"] = row.get("wave", 1), row.get("import", True)
+                record["plan_file_problems"] = row.get("problems", [])
                 zone_id = str(record["zone_id"] or "")
                 plan = build_import_plan(
-                    record["instance"], {**defaults, **wishes(row)}, catalogs.get(zone_id, {}),
-                    cluster_id=record["cluster_id"], zone_id=zone_id or None,
+                    record["instance"],
+                    {**defaults, **wishes(row)},
+                    catalogs.get(zone_id, {}),
+                    cluster_id=record["cluster_id"],
+                    zone_id=zone_id or None,
                     for_import_vm=record["source"] != "cloudstack",
                 )
                 record["plan"] = plan.to_dict()
@@ -307,18 +328,28 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         path = self.get_option("plan_file")
         if not path:
             return {}
+        if not os.path.exists(path):
+            # The first discover run has no plan yet; it plans from plan_defaults and writes one.
+            self.display.warning(f"acs.ingest.unmanaged: plan_file {path} does not exist yet; using plan_defaults only")
+            return {}
         try:
             with open(path, encoding="utf-8") as handle:
                 raws = load_plan(handle.read(), os.path.splitext(path)[1])
         except (OSError, ValueError) as exc:
-            raise AcsIngestError(f"cannot read {path}: {exc}", field="plan_file",
-                                 fix="point plan_file at a plan written by the discover playbook") from None
+            raise AcsIngestError(
+                f"cannot read {path}: {exc}",
+                field="plan_file",
+                fix="point plan_file at a plan written by the discover playbook",
+            ) from None
         rows, problems = validate_rows(raws)
-        if problems:
-            raise AcsIngestError("; ".join(p.line for p in problems[:5]), field="plan_file",
-                                 fix="run the validate playbook and correct the rows it names")
+        # Bad cells do not stop the inventory: the validate playbook must be able to show
+        # every problem of every row, so each row carries its own problems as a hostvar.
+        by_vm: dict[str, list[str]] = {}
+        for problem in problems:
+            by_vm.setdefault(problem["vm"], []).append(problem.line)
         plan: dict[tuple[str, str], dict[str, Any]] = {}
         for row in rows:
+            row["problems"] = by_vm.get(row["vm"], [])
             plan[(row["cluster"] or row["host"], row["vm"])] = row
             plan.setdefault(("", row["vm"]), row)
         return plan
@@ -328,7 +359,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         strict = self.get_option("strict")
         names = [record["name"] for record in records]
         self.inventory.add_group("acs_unmanaged")
-        for record in records:
+        self.inventory.add_group("acs_import")
+        # Wave order = inventory order, so `serial` batches in the import playbook are waves.
+        for record in sorted(records, key=lambda r: (int(r.get("wave") or 1), r["name"], r["location"])):
             # The same instance name can exist on two hosts (external or libvirt sources).
             host = record["name"] if names.count(record["name"]) == 1 else f"{record['name']}@{record['location']}"
             self.inventory.add_host(host, group="acs_unmanaged")
@@ -345,10 +378,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 "acs_import_params": plan.get("params", {}),
                 "acs_wave": record.get("wave", 1),
                 "acs_import": record.get("import", True),
+                "acs_plan_file_problems": record.get("plan_file_problems", []),
             }
             for key, value in hostvars.items():
                 self.inventory.set_variable(host, key, value)
-            for group in (f"acs_source_{record['source']}", "acs_plan_ok" if plan.get("ok") else "acs_plan_problems"):
+            groups = [f"acs_source_{record['source']}", "acs_plan_ok" if plan.get("ok") else "acs_plan_problems"]
+            if record.get("import", True):
+                groups.append("acs_import")
+            for group in groups:
                 self.inventory.add_group(group)
                 self.inventory.add_child(group, host)
             self._set_composite_vars(self.get_option("compose"), hostvars, host, strict=strict)

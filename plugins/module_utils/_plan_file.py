@@ -228,11 +228,12 @@ def dump_yaml(rows: Iterable[Mapping[str, Any]]) -> str:
         for name in COLUMN_NAMES:
             value = row.get(name)
             if name in MAP_COLUMNS:
-                entry[name] = dict(value) if isinstance(value, Mapping) else parse_map_cell(value) or {}
+                # plain str keys and values: Ansible hands us tagged str subclasses yaml cannot dump
+                entry[name] = parse_map_cell(value) or {}
             elif name == "wave":
-                entry[name] = int(value) if _text(value).isdigit() else value
+                entry[name] = int(_text(value)) if _text(value).isdigit() else _text(value)
             else:
-                entry[name] = value if isinstance(value, bool) else _text(value)
+                entry[name] = bool(value) if isinstance(value, bool) else _text(value)
         doc["vms"].append(entry)
     return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
@@ -275,7 +276,8 @@ def merge_rows(existing: Sequence[Mapping[str, Any]], discovered: Sequence[Mappi
             for name in EDITABLE:
                 if name in previous:
                     new[name] = previous[name]
-        merged.append(new)
+        # normalised, so a plan written from discovery and one read back dump identically
+        merged.append(normalize_row(new)[0])
     return sort_rows(merged)
 
 

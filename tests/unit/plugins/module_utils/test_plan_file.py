@@ -6,11 +6,21 @@ import pytest
 from ansible_collections.acs.ingest.plugins.module_utils import _plan_file as pf
 
 ROW = {
-    "vm": "i-2-10-VM", "source": "cloudstack", "zone": "z1", "cluster": "c1", "host": "kvm1",
-    "power_state": "PowerOn", "cpus": "1", "memory_mb": "64", "import": True, "wave": 2,
-    "service_offering": "tiny", "template": "kvm-template",
+    "vm": "i-2-10-VM",
+    "source": "cloudstack",
+    "zone": "z1",
+    "cluster": "c1",
+    "host": "kvm1",
+    "power_state": "PowerOn",
+    "cpus": "1",
+    "memory_mb": "64",
+    "import": True,
+    "wave": 2,
+    "service_offering": "tiny",
+    "template": "kvm-template",
     "nic_networks": {"0": "l2-vlan100", "52:54:00:00:00:02": "shared-vlan300"},
-    "nic_ips": {"52:54:00:00:00:02": "10.30.0.20"}, "disk_offerings": {"1": "fixed-1g"},
+    "nic_ips": {"52:54:00:00:00:02": "10.30.0.20"},
+    "disk_offerings": {"1": "fixed-1g"},
 }
 
 
