@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Run every test of acs.ingest on a fresh Debian 12 machine: installs what is missing
+# (apt packages, venv, Python packages, the collection via ansible-galaxy), starts the
+# daemons, then runs lint, unit/integration/simulator tests, ansible-test sanity, ansible-doc,
+# the molecule scenarios and the benchmarks. Exits non-zero if any stage failed.
+source "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+
+bash hack/bootstrap.sh
+bash hack/services.sh
+source hack/env.sh
+
+declare -a passed=() failed=()
+stage() {
+  local name="$1"; shift
+  log "stage: $name"
+  local start=$SECONDS
+  if "$@"; then passed+=("$name"); else failed+=("$name"); fi
+  echo "stage $name took $((SECONDS - start))s" >&2
+}
+
+stage_external_host() {
+  [ -x tests/infra/external_host.sh ] || { echo "no external host script" >&2; return 0; }
+  bash tests/infra/external_host.sh start
+}
+
+stage_lint() {
+  ruff check . && ruff format --check --quiet plugins tests/unit
+}
+
+stage_pytest() {
+  mkdir -p tests/output
+  pytest -p no:cacheprovider -q -rfEs --junitxml=tests/output/junit.xml
+}
+
+stage_sanity() {
+  bash hack/sanity.sh
+}
+
+stage_docs() {
+  local rc=0 plugin
+  for plugin in plugins/modules/*.py; do
+    name=$(basename "$plugin" .py); [ "$name" = "__init__" ] && continue
+    ansible-doc "acs.ingest.$name" >/dev/null || { echo "ansible-doc failed for module $name" >&2; rc=1; }
+  done
+  for plugin in plugins/inventory/*.py; do
+    name=$(basename "$plugin" .py); [ "$name" = "__init__" ] && continue
+    ansible-doc -t inventory "acs.ingest.$name" >/dev/null || { echo "ansible-doc failed for inventory $name" >&2; rc=1; }
+  done
+  antsibull-changelog lint || rc=1
+  return $rc
+}
+
+stage_molecule() {
+  [ -x extensions/molecule/run.sh ] || { echo "no molecule scenarios" >&2; return 0; }
+  bash extensions/molecule/run.sh
+}
+
+stage_benchmarks() {
+  local rc=0 bench
+  for bench in tests/benchmarks/bench_*.py; do
+    [ -e "$bench" ] || continue
+    log "benchmark $bench"
+    timeout 900 python "$bench" || { echo "benchmark $bench failed" >&2; rc=1; }
+  done
+  return $rc
+}
+
+stage external-host stage_external_host
+stage lint stage_lint
+stage pytest stage_pytest
+stage sanity stage_sanity
+stage docs stage_docs
+stage molecule stage_molecule
+if [ "${ACS_INGEST_SKIP_BENCHMARKS:-0}" != 1 ]; then stage benchmarks stage_benchmarks; fi
+
+echo
+echo "passed stages: ${passed[*]:-none}"
+echo "failed stages: ${failed[*]:-none}"
+echo "stages: ${#passed[@]} passed, ${#failed[@]} failed"
+[ "${#failed[@]}" -eq 0 ]
