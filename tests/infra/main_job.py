@@ -1,0 +1,156 @@
+"""The README's main job on the embedded default: real QEMU domains on the local libvirtd,
+managed by the CloudStack simulator, taken through the whole acs.ingest workflow.
+
+Run it with ``bash hack/main-job.sh`` (which installs and starts everything first). Every step
+is a real ``ansible``/``ansible-playbook`` run against the installed collection; this script
+only sets the stage, runs the steps in order and prints what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import libvirt
+from acs_simulator.fixtures import SimHandle
+
+from infra.domains import DiskSpec, DomainFactory, NicSpec
+
+REPO = Path(__file__).resolve().parents[2]
+WORKDIR = Path(os.environ.get("ACS_INGEST_MAIN_JOB_DIR", REPO / ".cache" / "main-job"))
+PREFIX = "acsdemo-"
+URI = "qemu:///system"
+
+
+def banner(text: str) -> None:
+    print(f"\n=== {text} " + "=" * max(0, 76 - len(text)), flush=True)
+
+
+def remove_old_demo_domains() -> None:
+    """A rerun starts from the same state: drop the previous run's demo domains."""
+    conn = libvirt.open(URI)
+    try:
+        for dom in conn.listAllDomains():
+            if dom.name().startswith(PREFIX):
+                if dom.isActive():
+                    dom.destroy()
+                if dom.isPersistent():
+                    dom.undefine()
+    finally:
+        conn.close()
+
+
+def create_demo_domains(factory: DomainFactory) -> None:
+    factory.create("web01", nics=[NicSpec("breth1-100"), NicSpec("breth1-200")])
+    factory.create("db01", disks=[DiskSpec(size_mib=32), DiskSpec(size_mib=64)], nics=[NicSpec("breth1-100")])
+    factory.create("cache01", persistent=False, nics=[NicSpec("breth1-200")])
+    factory.create("old01", running=False, nics=[NicSpec("breth1-100")])
+
+
+def run(title: str, argv: list[str], env: dict[str, str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    banner(title)
+    print("$ " + " ".join(argv), flush=True)
+    started = time.monotonic()
+    proc = subprocess.run(argv, env=env, cwd=WORKDIR, text=True, capture_output=True, check=False)
+    out = proc.stdout + proc.stderr
+    print(textwrap.indent(out.strip()[-6000:], "  "))
+    print(f"  -> exit {proc.returncode} in {time.monotonic() - started:.1f}s", flush=True)
+    if check and proc.returncode != 0:
+        raise SystemExit(f"main job step failed: {title}")
+    return proc
+
+
+def print_instances(result_json: str, title: str) -> None:
+    data = json.loads(result_json[result_json.index("{") :])
+    banner(title)
+    print(f"  {'name':24} {'power':9} {'vcpu':>4} {'MiB':>5} {'disks':>5} {'nics':>4}  importable / blockers")
+    for inst in data.get("instances", []):
+        blockers = "; ".join(inst.get("import_blockers") or []) or "-"
+        print(
+            f"  {inst['name']:24} {inst.get('powerstate') or '?':9} {inst.get('cpunumber') or '-':>4} "
+            f"{inst.get('memory') or '-':>5} {len(inst.get('disk') or []):>5} {len(inst.get('nic') or []):>4}  "
+            f"{'yes' if inst.get('importable') else 'no'} / {blockers}"
+        )
+        for nic in inst.get("nic") or []:
+            print(
+                f"      nic {nic.get('id')}: {nic.get('macaddress')} {nic.get('adaptertype')} vlan={nic.get('vlanid')}"
+            )
+        for disk in inst.get("disk") or []:
+            print(
+                f"      disk {disk.get('id')}: {disk.get('label')} {disk.get('controller')} "
+                f"{disk.get('capacity')} bytes {disk.get('imagepath')}"
+            )
+
+
+def main() -> int:
+    if WORKDIR.exists():
+        shutil.rmtree(WORKDIR)
+    WORKDIR.mkdir(parents=True)
+    remove_old_demo_domains()
+    banner("creating demo domains on qemu:///system (QEMU TCG)")
+    factory = DomainFactory(uri=URI, prefix=PREFIX)
+    create_demo_domains(factory)
+    for dom in factory.created:
+        state = "running" if dom.running else "shut off"
+        print(
+            f"  {dom.name}: {state}, {'persistent' if dom.persistent else 'transient'}, "
+            f"{len(dom.disks)} disk(s), {len(dom.nics)} NIC(s) on {', '.join(n.bridge for n in dom.nics)}"
+        )
+
+    banner("starting the CloudStack simulator (embedded seed, profile 4.22)")
+    sim = SimHandle(WORKDIR / "simulator", None, "4.22")
+    print(f"  endpoint {sim.endpoint}  (state {sim.db_path})")
+    env = dict(
+        os.environ,
+        CLOUDSTACK_ENDPOINT=sim.endpoint,
+        CLOUDSTACK_KEY=sim.api_key,
+        CLOUDSTACK_SECRET=sim.api_secret,
+    )
+    try:
+        libvirt_view = run(
+            "pre-flight view straight from libvirt (no CloudStack)",
+            [
+                "ansible",
+                "localhost",
+                "-o",
+                "-m",
+                "acs.ingest.unmanaged_instance_info",
+                "-a",
+                f"source=libvirt uri={URI} regex=^{PREFIX}",
+            ],
+            env,
+        )
+        print_instances(libvirt_view.stdout, "what libvirt has, and what CloudStack would hide")
+        cloud_view = run(
+            "what CloudStack lists as importable (listUnmanagedInstances)",
+            [
+                "ansible",
+                "localhost",
+                "-o",
+                "-m",
+                "acs.ingest.unmanaged_instance_info",
+                "-a",
+                f"source=cloudstack cluster=cluster1 regex=^{PREFIX}",
+            ],
+            env,
+        )
+        print_instances(cloud_view.stdout, "importable according to CloudStack")
+        workflow = REPO / "tests" / "infra" / "main_job_workflow.sh"
+        if workflow.exists():
+            run("the bulk workflow: discover, validate, import, report, unmanage", ["bash", str(workflow)], env)
+    finally:
+        sim.stop()
+        factory.close()
+    banner("done")
+    print(f"  work directory: {WORKDIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
