@@ -43,6 +43,8 @@ def plan_rows_from_hostvars(hosts: list[Mapping[str, Any]], defaults: Mapping[st
     """
     rows = []
     for hv in hosts:
+        if hv.get("acs_listed") is False:  # a plan row whose VM is not unmanaged any more
+            continue
         instance = hv.get("acs_instance") or {}
         params = (hv.get("acs_plan") or {}).get("params") or {}
         nic_ids = {str(n.get("id", i)): str(n.get("macaddress", "")) for i, n in enumerate(instance.get("nic") or [])}

@@ -225,7 +225,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     f"not a regular expression ({exc})", field="name_filter", fix="use Python re syntax, e.g. '^web-'"
                 ) from None
             found = [record for record in found if regex.search(record["name"])]
-        self._plan_all(client, found)
+        overrides = self._plan_rows()
+        self._plan_all(client, found, overrides)
+        found.extend(self._not_listed(found, overrides))
         return found
 
     def _selected_clusters(self, clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -289,10 +291,40 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         zone_id = zone["id"] if zone else (cluster or {}).get("zoneid")
         return [self._record("libvirt", vm, cluster, zone_id, uri) for vm in libvirt_instances(uri)]
 
-    def _plan_all(self, client: CloudStackClient, records: list[dict[str, Any]]) -> None:
+    @staticmethod
+    def _not_listed(found: list[dict[str, Any]], overrides: dict[tuple[str, str], dict[str, Any]]) -> list[dict]:
+        """Plan rows to import whose VM is no longer listed (imported by an earlier run, or gone).
+
+        They stay in the inventory so a rerun of the import reports them ("already managed",
+        or a clear error if the VM vanished) instead of silently dropping them from the report.
+        """
+        listed = {(r["cluster_id"] or r["location"], r["name"]) for r in found}
+        missing = []
+        for key, row in overrides.items():
+            if not key[0] or key in listed or not row.get("import", True):
+                continue
+            record = {
+                "name": row["vm"],
+                "source": row.get("source") or "cloudstack",
+                "zone_id": row.get("zone") or None,
+                "cluster_id": row.get("cluster") or None,
+                "cluster_name": None,
+                "location": row.get("host") or "",
+                "instance": {"name": row["vm"]},
+                "listed": False,
+                "wave": row.get("wave", 1),
+                "import": True,
+                "plan_file_problems": row.get("problems", []),
+                "plan": {"vm": row["vm"], "command": "", "ok": True, "params": {}, "problems": [], "notes": []},
+            }
+            missing.append(record)
+        return missing
+
+    def _plan_all(
+        self, client: CloudStackClient, records: list[dict[str, Any]], overrides: dict[tuple[str, str], dict[str, Any]]
+    ) -> None:
         """Attach the import plan to every record: one catalog fetch per zone, and one MAC
         lookup per network the plans use (then a second, now conflict-aware, planning pass)."""
-        overrides = self._plan_rows()
         defaults = dict(self.get_option("plan_defaults") or {})
         catalogs: dict[str, dict[str, Any]] = {}
         for record in records:
@@ -379,6 +411,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 "acs_wave": record.get("wave", 1),
                 "acs_import": record.get("import", True),
                 "acs_plan_file_problems": record.get("plan_file_problems", []),
+                "acs_listed": record.get("listed", True),
             }
             for key, value in hostvars.items():
                 self.inventory.set_variable(host, key, value)
