@@ -30,6 +30,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._errors import (
     CloudStackApiError,
     InputError,
     JobTimeoutError,
+    SshError,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._external_local import local_instance
 from ansible_collections.acs.ingest.plugins.module_utils._external_preflight import (
@@ -190,8 +191,12 @@ class ExternalImport:
         p = self.p
         temppath = normalize_temppath(p.get("temppath"))
         marker = marker_path(temppath, p["name"])
-        with SshSession(p["host"], p["username"], p.get("password")) as ssh:
-            pending = _remote_json(ssh, marker)
+        try:
+            with SshSession(p["host"], p["username"], p.get("password")) as ssh:
+                pending = _remote_json(ssh, marker)
+        except SshError:
+            # Reported by the pre-flight below, after the libvirt checks, with the same fix.
+            pending = None
         if pending and pending.get("jobid"):
             return self._reconcile(zone, tag, pending, marker, temppath)
         report = run_external_preflight(
@@ -322,7 +327,7 @@ class ExternalImport:
         tags = [{"key": SOURCE_TAG, "value": state["tag"]}]
         if state.get("uuid"):
             tags.append({"key": SOURCE_UUID_TAG, "value": state["uuid"]})
-        self.client.run_job("createTags", timeout=300, resourceids=vm["id"], resourcetype="UserVm", tags=tags)
+        self.client.run_job("createTags", timeout=300, resourceids=vm["id"], resourcetype="userVm", tags=tags)
         self.result.update(changed=True, vm=_vm_summary(vm))
         if marker is not None:
             self._cleanup(state, temppath)

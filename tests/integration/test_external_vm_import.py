@@ -1,0 +1,190 @@
+"""external_vm_import through ansible-playbook against the simulator and the real external KVM host.
+
+The simulator performs importVm external the way CloudStack does (paramiko, qemu-img convert into
+<temppath><uuid> on the external host, copy into the pool directory); the external host is the
+second real libvirtd on 127.0.0.2 with sshd for the test user.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import infra.external_host as exthost
+import libvirt
+import pytest
+from infra.external_host import DiskSpec
+from test_external_vm_import_lib import (
+    SSH_PASSWORD,
+    SSH_USER,
+    Simulator,
+    base_args,
+    run_module,
+    small_tmpfs,
+    start_simulator,
+    user_temp_dir,
+    uuid_files,
+)
+
+# The external host's fixtures, in case tests/conftest.py does not register them.
+external_kvm_host = exthost.external_kvm_host
+external_domain_factory = exthost.external_domain_factory
+
+pytestmark = [pytest.mark.external_host, pytest.mark.libvirt, pytest.mark.ssh, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def workroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("extimp")
+
+
+@pytest.fixture(scope="module")
+def sim(workroot: Path) -> Iterator[Simulator]:
+    simulator = start_simulator(workroot / "sim")
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def work(workroot: Path) -> Path:
+    path = workroot / f"run-{uuid.uuid4().hex[:6]}"
+    path.mkdir()
+    return path
+
+
+def _state(name: str) -> int:
+    conn = libvirt.open("qemu+tcp://127.0.0.2/system")
+    try:
+        return conn.lookupByName(name).state()[0]
+    finally:
+        conn.close()
+
+
+def _qemu_format(path: Path) -> str:
+    out = subprocess.run(["qemu-img", "info", "-U", str(path)], capture_output=True, text=True, check=True)
+    return next(line.split(":", 1)[1].strip() for line in out.stdout.splitlines() if line.startswith("file format"))
+
+
+def test_import_end_to_end_cleanup_and_rerun(sim: Simulator, external_domain_factory, workroot, work) -> None:
+    dom = external_domain_factory("extimp-e2e", [DiskSpec("qcow2", 32), DiskSpec("raw", 16)])
+    temp = user_temp_dir(workroot, f"temp-{uuid.uuid4().hex[:6]}")
+    # A file that looks exactly like a CloudStack copy but predates the import: must survive cleanup.
+    decoy = temp / str(uuid.uuid4())
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(decoy), "32M"], check=True)
+    subprocess.run(["chown", f"{SSH_USER}:{SSH_USER}", str(decoy)], check=True)
+    args = base_args(dom.name, temppath=str(temp), disk_offerings={"1": "custom-size"})
+    pool_before = set(os.listdir(sim.pool_dir))
+
+    check = run_module(work, sim, args, check=True, diff=True)
+    assert not check.get("failed"), check.get("msg")
+    assert check["changed"] is True
+    sent = check["params"]
+    assert sent["importsource"] == "external" and sent["hypervisor"] == "KVM"
+    assert sent["clusterid"] and sent["zoneid"] and sent["serviceofferingid"] and sent["templateid"]
+    assert sent["password"] == "********"
+    assert [step for step in check["preflight"]["checks"] if step.startswith("temppath")]
+    assert check["diff"]["after"]["source"] == f"external:127.0.0.2/{dom.name}"
+    assert "importVm" not in [c["command"] for c in check["api_calls"]]
+    assert set(os.listdir(sim.pool_dir)) == pool_before, "check mode must not copy anything"
+
+    first = run_module(work, sim, args, diff=True)
+    assert not first.get("failed"), first.get("msg")
+    assert first["changed"] is True
+    vm = first["vm"]
+    assert vm["id"] and vm["instancename"].startswith("i-")
+    new_files = set(os.listdir(sim.pool_dir)) - pool_before
+    assert len(new_files) == 2
+    assert {_qemu_format(sim.pool_dir / name) for name in new_files} == {"qcow2"}
+    # Cleanup: exactly CloudStack's two copies removed, the decoy kept, no marker left behind.
+    assert len(first["removed_temp_copies"]) == 2
+    assert uuid_files(str(temp)) == {decoy.name}
+    assert not [name for name in os.listdir(temp) if name.startswith(".acs-ingest-")]
+    commands = [c["command"] for c in first["api_calls"]]
+    assert "importVm" in commands and "createTags" in commands
+    assert SSH_PASSWORD not in first["_stdout"] and SSH_PASSWORD not in str(first["api_calls"])
+
+    again = run_module(work, sim, args)
+    assert not again.get("failed"), again.get("msg")
+    assert again["changed"] is False
+    assert again["vm"]["id"] == vm["id"]
+    assert "importVm" not in [c["command"] for c in again["api_calls"]]
+    assert set(os.listdir(sim.pool_dir)) - pool_before == new_files
+
+
+def test_wrong_password_names_the_fix(sim: Simulator, external_domain_factory, work) -> None:
+    dom = external_domain_factory("extimp-pw", [DiskSpec("qcow2", 16)])
+    result = run_module(work, sim, base_args(dom.name, password="not-the-password"))
+    assert result.get("failed")
+    assert "SSH login" in result["msg"] and "Fix:" in result["msg"]
+    assert result["field"] == "password"
+    assert "not-the-password" not in result["_stdout"]
+    assert "importVm" not in [c["command"] for c in result["api_calls"]]
+
+
+def test_running_vm_without_shutdown_fails(sim: Simulator, external_domain_factory, work) -> None:
+    dom = external_domain_factory("extimp-run", [DiskSpec("qcow2", 16)], running=True)
+    result = run_module(work, sim, base_args(dom.name))
+    assert result.get("failed")
+    assert "is running" in result["msg"] and "shutdown=true" in result["msg"]
+    assert _state(dom.name) == libvirt.VIR_DOMAIN_RUNNING
+
+
+def test_running_vm_with_shutdown(sim: Simulator, external_domain_factory, work) -> None:
+    """The test guest has no OS, so it ignores ACPI: check mode predicts the shutdown, a real run
+    asks, waits shutdown_timeout, reports it and never forces the VM off."""
+    dom = external_domain_factory("extimp-shut", [DiskSpec("qcow2", 16)], running=True)
+    args = base_args(dom.name, shutdown=True, shutdown_timeout=5)
+    check = run_module(work, sim, args, check=True)
+    assert not check.get("failed"), check.get("msg")
+    assert check["preflight"]["shutdown"] == "would shut down"
+    assert _state(dom.name) == libvirt.VIR_DOMAIN_RUNNING
+
+    real = run_module(work, sim, args)
+    assert real.get("failed")
+    assert "still running after 5s" in real["msg"] and "shutdown_timeout" in real["msg"]
+    assert _state(dom.name) == libvirt.VIR_DOMAIN_RUNNING
+    assert "importVm" not in [c["command"] for c in real["api_calls"]]
+
+
+def test_too_little_space_in_temppath(sim: Simulator, external_domain_factory, workroot, work) -> None:
+    dom = external_domain_factory("extimp-space", [DiskSpec("raw", 16)])
+    # Real data, so the converted qcow2 needs ~8 MiB; the temppath below holds 2 MiB.
+    subprocess.run(["dd", "if=/dev/urandom", f"of={dom.disks[0]}", "bs=1M", "count=8", "conv=notrunc"],
+                   check=True, capture_output=True)
+    user_temp_dir(workroot, "mnt")
+    with small_tmpfs(workroot / "mnt" / f"small-{uuid.uuid4().hex[:6]}", "2M") as temp:
+        result = run_module(work, sim, base_args(dom.name, temppath=str(temp)))
+        assert result.get("failed")
+        assert result["field"] == "temppath"
+        assert "need" in result["msg"] and "Fix:" in result["msg"]
+        assert os.listdir(temp) == []
+
+
+def test_disk_with_backing_file(sim: Simulator, external_domain_factory, external_kvm_host, work) -> None:
+    base = external_kvm_host.disk_dir / f"exth-extimp-base-{uuid.uuid4().hex[:6]}.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(base), "16M"], check=True)
+    base.chmod(0o644)
+    try:
+        dom = external_domain_factory("extimp-back", [DiskSpec("qcow2", 16, backing=base)])
+        result = run_module(work, sim, base_args(dom.name))
+        assert result.get("failed")
+        assert "backing file" in result["msg"] and "blockpull" in result["msg"]
+    finally:
+        base.unlink(missing_ok=True)
+
+
+def test_unreachable_libvirtd(sim: Simulator, work) -> None:
+    # sshd answers on every loopback address, libvirtd only on 127.0.0.2.
+    result = run_module(work, sim, base_args("exth-nowhere", host="127.0.0.3"))
+    assert result.get("failed")
+    assert "qemu+tcp://127.0.0.3/system" in result["msg"]
+    assert "acs.ingest.libvirt_listen_tcp" in result["msg"]
+
+
+def test_unknown_domain_lists_what_is_there(sim: Simulator, work) -> None:
+    result = run_module(work, sim, base_args("exth-does-not-exist"))
+    assert result.get("failed")
+    assert "no domain named 'exth-does-not-exist'" in result["msg"]
