@@ -23,6 +23,7 @@ import yaml
 
 from .signing import compute_signature
 from .store import Store
+from .testbed import sim_domains  # noqa: F401 - re-exported for tests/conftest.py
 
 EMBEDDED_SEED = Path(__file__).resolve().parent / "seeds" / "embedded.yaml"
 TESTS_DIR = Path(__file__).resolve().parent.parent
