@@ -198,4 +198,44 @@ __all__ = [
     "filter_instances",
     "libvirt_instances",
     "normalize",
+    "run_unmanaged_instance_info",
 ]
+
+
+def _version_tuple(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    parts = re.findall(r"\d+", str(text))
+    if not parts:
+        raise InputError("agent_version", f"'{text}' is not a version", "write it like 4.19 or 4.22.0")
+    return tuple(int(p) for p in parts)
+
+
+def run_unmanaged_instance_info(module: Any) -> dict[str, Any]:
+    """The ``unmanaged_instance_info`` module's one call: list, filter, return. Never changes anything."""
+    params = module.params
+    source = params["source"]
+    if source == "libvirt":
+        instances = libvirt_instances(
+            params["uri"],
+            vlan_root=params["vlan_root"],
+            target=params["import_path"],
+            agent_version=_version_tuple(params["agent_version"]),
+        )
+    elif source == "cloudstack":
+        if not params["cluster"]:
+            raise InputError("cluster", "source=cloudstack needs the cluster to list", "set cluster to its name or id")
+        instances = cloudstack_instances(module.client, params["cluster"], name=params["name"])
+    else:
+        missing = [key for key in ("zone", "host") if not params[key]]
+        if missing:
+            raise InputError(
+                missing[0],
+                "source=external needs zone and host",
+                "set zone (name or id) and host (the external KVM host's address)",
+            )
+        instances = external_instances(
+            module.client, params["zone"], params["host"], params["username"], params["password"]
+        )
+    kept = filter_instances(instances, name=params["name"], regex=params["regex"], powerstate=params["powerstate"])
+    return {"changed": False, "instances": kept, "count": len(kept)}

@@ -22,6 +22,7 @@ Usage::
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
@@ -132,9 +133,9 @@ class DomainFactory:
     # -- building blocks -------------------------------------------------------------------
 
     def _next_mac(self) -> str:
-        # Derived from the prefix token so that parallel factories don't hand out the same MAC.
+        # Derived from the prefix so that parallel factories don't hand out the same MAC.
         self._mac_counter += 1
-        token = self.prefix.split("-")[1][:4].ljust(4, "0")
+        token = hashlib.sha256(self.prefix.encode()).hexdigest()[:4]
         return f"52:54:{token[0:2]}:{token[2:4]}:{(self._mac_counter >> 8) & 0xFF:02x}:{self._mac_counter & 0xFF:02x}"
 
     def make_image(self, filename: str, size_mib: int, fmt: str = "qcow2", backing: str | None = None) -> str:
