@@ -1,0 +1,134 @@
+"""Benchmark: import 200 VMs through the import playbook vs. the documented serial `cs` loop.
+
+Prints figures; asserts nothing about time (CI machines differ). Set-up: the simulator with
+5 s async jobs and at most 20 jobs running at once, one KVM host backed by libvirt's test
+driver holding the VMs. The lower bound is ceil(200/20) × 5 s = 50 s: no client can import
+faster than the server runs jobs.
+
+    python tests/benchmarks/bench_import_200.py [--vms 200] [--forks 30] [--baseline-rows 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from test_playbooks_bed import Bed, make_bed  # noqa: E402
+
+JOB_SECONDS = 5.0
+SERVER_CONCURRENCY = 20
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def api_calls(bed: Bed) -> dict[str, int]:
+    return dict(bed.sim.stats()["calls"])
+
+
+def mark_baseline_rows(bed: Bed, baseline: int) -> list[dict[str, str]]:
+    """Exclude the last `baseline` VMs from the playbook's plan; they are the baseline's rows."""
+    path = bed.directory / "acs-plan" / "plan.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    for row in rows[len(rows) - baseline :]:
+        row["import"] = "no"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue())
+    return rows[len(rows) - baseline :]
+
+
+def run_baseline(bed: Bed, rows: list[dict[str, str]]) -> float:
+    """The admin guide's loop: one blocking `cs importUnmanagedInstance` per CSV row."""
+    started = time.monotonic()
+    for row in rows:
+        network = row["nic_networks"].split("=", 1)[1]
+        cmd = [
+            "cs", "importUnmanagedInstance", f"clusterid={row['cluster']}", f"name={row['vm']}",
+            f"serviceofferingid={row['service_offering']}", f"templateid={row['template']}",
+            "nicnetworklist[0].nic=0", f"nicnetworklist[0].network={network}",
+            f"details[0].cpuNumber={row['cpus']}", f"details[0].memory={row['memory_mb']}",
+            "details[0].cpuSpeed=500",
+        ]  # fmt: skip
+        proc = subprocess.run(cmd, env=bed.env, capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0 or '"errortext"' in proc.stdout:
+            raise SystemExit(f"baseline row {row['vm']} failed: {proc.stdout[-500:]} {proc.stderr[-500:]}")
+    return time.monotonic() - started
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--vms", type=int, default=200)
+    ap.add_argument("--forks", type=int, default=30)
+    ap.add_argument("--concurrency", type=int, default=30, help="acs_import_concurrency (task throttle)")
+    ap.add_argument("--poll", type=float, default=1.0, help="acs_poll_interval (first poll, seconds)")
+    ap.add_argument("--poll-max", type=float, default=1.0, help="acs_poll_max_interval")
+    ap.add_argument("--baseline-rows", type=int, default=20)
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="h6-bench-"))
+    knobs = {"job_duration": JOB_SECONDS, "max_concurrent_jobs": SERVER_CONCURRENCY}
+    bed = make_bed(work / "bed", args.vms + args.baseline_rows, knobs)
+    try:
+        discover = bed.playbook("discover")
+        if discover.rc != 0:
+            raise SystemExit(f"discover failed:\n{discover.output[-3000:]}")
+        baseline_rows = mark_baseline_rows(bed, args.baseline_rows)
+        bed.sim.set_knobs()  # health check only
+        requests_before = api_calls(bed)
+        cpu_before = children_cpu()
+        run = bed.playbook(
+            "import",
+            "-f", str(args.forks),
+            "-e", f"acs_import_concurrency={args.concurrency}",
+            "-e", f"acs_poll_interval={args.poll}",
+            "-e", f"acs_poll_max_interval={args.poll_max}",
+            timeout=1800,
+        )  # fmt: skip
+        cpu = children_cpu() - cpu_before
+        requests_after = api_calls(bed)
+        if run.rc != 0:
+            raise SystemExit(f"import failed:\n{run.output[-4000:]}")
+        totals = bed.report()["totals"]
+        calls = {k: requests_after.get(k, 0) - requests_before.get(k, 0) for k in requests_after}
+        polls = calls.pop("queryAsyncJobResult", 0)
+        baseline = run_baseline(bed, baseline_rows) if args.baseline_rows else float("nan")
+    finally:
+        bed.sim.stop()
+        if not args.keep:
+            subprocess.run(["rm", "-rf", str(work)], check=False)
+
+    n = args.vms
+    bound = math.ceil(n / SERVER_CONCURRENCY) * JOB_SECONDS
+    scaled = baseline / max(args.baseline_rows, 1) * n
+    print(f"VMs imported:                 {totals}")
+    print(f"wall time (import playbook):  {run.seconds:.1f} s   (forks {args.forks}, throttle {args.concurrency}, "
+          f"poll {args.poll}-{args.poll_max} s)")
+    print(f"lower bound ceil({n}/{SERVER_CONCURRENCY})x{JOB_SECONDS:g}s: {bound:.0f} s   ratio {run.seconds / bound:.2f} "
+          "(target <= 1.2)")
+    print(f"baseline serial cs loop:      {baseline:.1f} s for {args.baseline_rows} rows -> {scaled:.0f} s for {n}")
+    print(f"speed-up over baseline:       {scaled / run.seconds:.1f}x")
+    print(f"API calls per VM (no polls):  {sum(calls.values()) / n:.2f}  {dict(sorted(calls.items()))}")
+    print(f"polls per VM:                 {polls / n:.2f}")
+    print(f"controller CPU per VM:        {cpu / n:.3f} s  ({cpu:.1f} s total, ansible-playbook and its forks)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
