@@ -1,0 +1,128 @@
+"""_libvirt_host and the libvirt source of _instances against the real local libvirtd (QEMU TCG)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from ansible_collections.acs.ingest.plugins.module_utils._errors import LibvirtHostError
+from ansible_collections.acs.ingest.plugins.module_utils._instances import INSTANCE_KEYS, libvirt_instances
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt_host import list_domains, qemu_img_virtual_size
+from infra.domains import DiskSpec, DomainFactory, NicSpec, domain_factory
+
+pytestmark = [pytest.mark.libvirt]
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def bed() -> Iterator[DomainFactory]:
+    """Three domains, made once: running persistent, running transient, shut off persistent."""
+    with domain_factory() as factory:
+        factory.create(
+            "run",
+            vcpus=2,
+            memory_mib=96,
+            disks=[DiskSpec(32), DiskSpec(16), DiskSpec(8, backing=True)],
+            nics=[NicSpec("cloudbr0"), NicSpec("breth1-100"), NicSpec("cloudbr1")],
+            cputune_shares=2000,
+            cpu_topology=(1, 2, 1),
+        )
+        factory.create(
+            "tr", persistent=False, disks=[DiskSpec(24, format="raw", bus="sata")], nics=[NicSpec(model="e1000")]
+        )
+        factory.create(
+            "off",
+            running=False,
+            disks=[DiskSpec(20), DiskSpec(12, bus="scsi")],
+            nics=[NicSpec("cloudbr1", vlan=300, model="e1000e"), NicSpec("breth1-200")],
+        )
+        yield factory
+
+
+def by_name(items: list, prefix: str) -> dict:
+    return {
+        getattr(i, "name", None) or i["name"]: i
+        for i in items
+        if (getattr(i, "name", None) or i["name"]).startswith(prefix)
+    }
+
+
+def test_list_domains_reads_state_persistence_vcpus_memory_capacity(bed: DomainFactory) -> None:
+    records = by_name(list_domains("qemu:///system"), bed.prefix)
+    assert set(records) == {d.name for d in bed.created}
+    run, tr, off = (records[bed.prefix + n] for n in ("run", "tr", "off"))
+    assert (run.active, run.runtime.persistent, run.runtime.state) == (True, True, 1)
+    assert (tr.active, tr.runtime.persistent) == (True, False)
+    assert (off.active, off.runtime.persistent, off.runtime.state) == (False, True, 5)
+    assert run.runtime.running_vcpus == 2
+    assert off.runtime.running_vcpus is None  # libvirt can't answer for an inactive domain
+    assert run.runtime.max_memory_kib == 96 * 1024
+    assert run.runtime.disk_capacity == {"vda": 32 * MIB, "vdb": 16 * MIB, "vdc": 8 * MIB}
+    assert tr.runtime.disk_capacity == {"sda": 24 * MIB}
+    # Shut off: block info or the qemu-img fallback still gives exact bytes.
+    assert off.runtime.disk_capacity == {"vda": 20 * MIB, "sda": 12 * MIB}
+
+
+def test_qemu_img_fallback_measures_bytes(bed: DomainFactory) -> None:
+    disk = bed.created[0].disks[1]
+    assert qemu_img_virtual_size(disk.path) == 16 * MIB
+    assert qemu_img_virtual_size("/nonexistent/acsit.qcow2") is None
+
+
+def test_libvirt_instances_shape_vlans_and_blockers(bed: DomainFactory) -> None:
+    found = by_name(libvirt_instances("qemu:///system"), bed.prefix)
+    run, tr, off = (found[bed.prefix + n] for n in ("run", "tr", "off"))
+    for inst in (run, tr, off):
+        assert tuple(inst) == INSTANCE_KEYS and inst["source"] == "libvirt"
+    made = bed.created[0]
+    assert (run["cpunumber"], run["memory"], run["cpucorepersocket"], run["cpuspeed"]) == (2, 96, 2, 1000)
+    assert [d["capacity"] for d in run["disk"]] == [32 * MIB, 16 * MIB, 8 * MIB]
+    assert [d["imagepath"] for d in run["disk"]] == [d.path for d in made.disks]
+    assert [d["controller"] for d in run["disk"]] == ["virtio"] * 3
+    assert run["disk"][2]["backingfile"] == made.disks[2].backing_path
+    assert [n["macaddress"] for n in run["nic"]] == [n.mac for n in made.nics]
+    assert [n["adaptertype"] for n in run["nic"]] == ["virtio"] * 3
+    assert [n["networkname"] for n in run["nic"]] != [None] * 3  # running: tap devices assigned
+    assert [(n["vlanid"], n["vlan_source"]) for n in run["nic"]] == [(None, None), (100, "bridge-name"), (None, None)]
+    assert run["importable"] is True, run["import_blockers"]
+    assert run["persistent"] is True and run["powerstate"] == "PowerOn"
+
+    assert tr["persistent"] is False and tr["disk"][0]["controller"] == "sata" and tr["disk"][0]["format"] == "raw"
+    assert tr["nic"][0]["adaptertype"] == "e1000"
+
+    assert off["powerstate"] == "PowerOff" and off["cpunumber"] is None and off["memory"] == 64
+    assert [(n["vlanid"], n["vlan_source"]) for n in off["nic"]] == [(300, "xml"), (200, "bridge-name")]
+    assert off["importable"] is False
+    text = " | ".join(off["import_blockers"])
+    assert "model 'e1000e'" in text and "not running" in text and "different models" in text
+
+
+def test_external_import_path_wants_shut_off(bed: DomainFactory) -> None:
+    found = by_name(libvirt_instances("qemu:///system", target="external"), bed.prefix)
+    assert any("only shut-off" in b for b in found[bed.prefix + "run"]["import_blockers"])
+    assert not any("not running" in b for b in found[bed.prefix + "off"]["import_blockers"])
+
+
+def test_test_driver_uri() -> None:
+    instances = libvirt_instances("test:///default")
+    assert [i["name"] for i in instances] == ["test"]
+    assert instances[0]["powerstate"] == "PowerOn" and instances[0]["memory"] == 8192
+    # The test driver's disk has no <driver type> and its NIC no <model>: both hide it from CloudStack.
+    assert len(instances[0]["import_blockers"]) == 2
+    assert "no <driver type>" in instances[0]["import_blockers"][0]
+    assert instances[0]["cpunumber"] == 2
+
+
+@pytest.mark.parametrize(
+    ("uri", "needle"),
+    [
+        ("qemu+tcp://127.0.0.9/system", "Connection refused"),
+        ("nonsense", "is not a libvirt URI"),
+        ("qemu:///nosuchpath", "cannot connect to libvirt at qemu:///nosuchpath"),
+    ],
+)
+def test_bad_uri_is_one_clear_error(uri: str, needle: str) -> None:
+    with pytest.raises(LibvirtHostError) as err:
+        libvirt_instances(uri)
+    text = str(err.value)
+    assert text.startswith("uri: ") and needle in text and "Fix:" in text and "\n" not in text
