@@ -384,7 +384,8 @@ def _disk_problems(disk: Any, index: int) -> list[str]:
         fmt = _attr(disk, "driver", "type")
         if dtype == "file" and device == "disk" and fmt not in DISK_FORMATS:
             problems.append(
-                f"{where} has {f'format {fmt!r}' if fmt else 'no <driver type>'}, which CloudStack's agent cannot parse (raw or qcow2 only), so it hides "
+                f"{where} has {f'format {fmt!r}' if fmt else 'no <driver type>'}, which CloudStack's agent "
+                "cannot parse (raw or qcow2 only), so it hides "
                 "the domain; fix: convert it with 'qemu-img convert -O qcow2' and set <driver type='qcow2'>"
             )
     cache = _attr(disk, "driver", "cache")
