@@ -191,12 +191,14 @@ class ExternalImport:
         p = self.p
         temppath = normalize_temppath(p.get("temppath"))
         marker = marker_path(temppath, p["name"])
+        ssh_error: SshError | None = None
+        pending = None
         try:
             with SshSession(p["host"], p["username"], p.get("password")) as ssh:
                 pending = _remote_json(ssh, marker)
-        except SshError:
-            # Reported by the pre-flight below, after the libvirt checks, with the same fix.
-            pending = None
+        except SshError as error:
+            # Reported by the pre-flight after the libvirt checks, so each failure keeps its own message.
+            ssh_error = error
         if pending and pending.get("jobid"):
             return self._reconcile(zone, tag, pending, marker, temppath)
         report = run_external_preflight(
@@ -208,6 +210,7 @@ class ExternalImport:
             shutdown=p["shutdown"],
             shutdown_timeout=p["shutdown_timeout"],
             check_mode=self.acs.check_mode,
+            ssh_error=ssh_error,
         )
         self.result["preflight"] = report.as_dict()
         if report.shutdown == "done":

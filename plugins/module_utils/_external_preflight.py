@@ -65,6 +65,7 @@ class SourceDisk:
     target: str
     path: str
     xml_format: str
+    bus: str = ""
     format: str = ""
     virtual_size: int = 0
     capacity: int = 0
@@ -135,6 +136,7 @@ def domain_disks(xml: str) -> list[SourceDisk]:
             target=target.get("dev", "") if target is not None else "",
             path=path,
             xml_format=driver.get("type", "raw") if driver is not None else "raw",
+            bus=target.get("bus", "") if target is not None else "",
         )
         if disk.find("encryption") is not None or (source is not None and source.find("encryption") is not None):
             entry.encrypted = True
@@ -173,6 +175,7 @@ def instance_from_report(report: PreflightReport) -> dict[str, Any]:
                 "id": str(i),
                 "position": i,
                 "label": d.target,
+                "controller": d.bus,
                 "capacity": d.capacity or d.virtual_size,
                 "datastorepath": d.path,
             }
@@ -409,6 +412,7 @@ def run_external_preflight(
     shutdown_timeout: float = 300,
     check_mode: bool = False,
     ssh_port: int = 22,
+    ssh_error: AcsIngestError | None = None,
 ) -> PreflightReport:
     """Every pre-flight check, libvirt first (cheap, and it tells us which disks to inspect)."""
     if not HAS_LIBVIRT:
@@ -419,6 +423,8 @@ def run_external_preflight(
     started = time.monotonic()
     report = PreflightReport(host=host, uri=libvirt_uri(host), domain=domain, temppath=normalize_temppath(temppath))
     check_libvirt(report, shutdown=shutdown)
+    if ssh_error is not None:  # a login that already failed: report it without a second slow attempt
+        raise ssh_error
     with SshSession(host, username, password, port=ssh_port) as session:
         check_ssh(report, session)
     ensure_shut_off(report, timeout=shutdown_timeout, check_mode=check_mode)

@@ -29,6 +29,7 @@ from test_external_vm_import_lib import (
     uuid_files,
 )
 
+WORK_BASE = Path("/var/tmp/acs-ingest-extimp-tests")
 # The external host's fixtures, in case tests/conftest.py does not register them.
 external_kvm_host = exthost.external_kvm_host
 external_domain_factory = exthost.external_domain_factory
@@ -37,8 +38,13 @@ pytestmark = [pytest.mark.external_host, pytest.mark.libvirt, pytest.mark.ssh, p
 
 
 @pytest.fixture(scope="module")
-def workroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("extimp")
+def workroot() -> Iterator[Path]:
+    # Not pytest's tmp_path: other sessions' pytest runs prune /tmp/pytest-of-root/pytest-N
+    # directories, which would pull the temppath out from under a running import.
+    path = WORK_BASE / uuid.uuid4().hex[:8]
+    path.mkdir(parents=True)
+    yield path
+    subprocess.run(["rm", "-rf", "--one-file-system", str(path)], check=False)
 
 
 @pytest.fixture(scope="module")
