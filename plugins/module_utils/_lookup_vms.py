@@ -22,6 +22,12 @@ def find_managed_by_instance_name(client: Any, instance_name: str, zoneid: str |
     """The managed VM whose ``instancename`` is exactly ``instance_name`` (None when there is none)."""
     vms = client.list_all("listVirtualMachines", keyword=instance_name, listall=True, zoneid=zoneid)
     matches = [vm for vm in vms if vm.get("instancename") == instance_name]
+    if not matches:
+        # Some API servers (and versions) match keyword on name and display name only; a VM
+        # imported with another hostname and display name is then found by scanning the zone.
+        # Only the "not found by keyword" path pays for this.
+        vms = client.list_all("listVirtualMachines", listall=True, zoneid=zoneid)
+        matches = [vm for vm in vms if vm.get("instancename") == instance_name]
     return matches[0] if matches else None
 
 

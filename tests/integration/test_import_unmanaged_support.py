@@ -1,0 +1,218 @@
+"""Shared helpers for the import_unmanaged / unmanage_vm integration tests (no tests in here).
+
+- real QEMU domains on the local libvirtd (``<domain type='qemu'>``), named ``h5a-...`` so that
+  cleanup can never touch another engineer's domains, with qcow2 disks in the simulator's pool;
+- a fake /proc + /sys root that gives bridge ``breth1-100`` VLAN 100 (the kernel here has no
+  802.1Q, see DEVELOPERS.md), handed to the simulator as ``--proc-root``;
+- ``run_module``: runs one task of a real module through ``ansible-playbook`` with the json
+  callback and returns that task's result, exactly as a playbook would see it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+POOL_DIR = Path("/var/lib/acs-ingest-sim/pool1")  # the embedded seed's pool1
+PREFIX = "h5a-"
+URI = "qemu:///system"
+
+
+@dataclass
+class TestDomain:
+    name: str
+    macs: list[str]
+    disks: list[Path]
+
+
+def vlan_root(base: Path, vlans: dict[str, int]) -> Path:
+    """A directory laid out like / for the agent's bridge → VLAN lookup (facts §3.1)."""
+    for bridge, vlan in vlans.items():
+        port = f"eth1.{vlan}"
+        (base / "sys/class/net" / bridge / "brif" / port).mkdir(parents=True, exist_ok=True)
+        (base / "proc/net/vlan").mkdir(parents=True, exist_ok=True)
+        (base / "proc/net/vlan" / port).write_text(f"{port}  VID: {vlan}\t REORDER_HDR: 1  dev->priv_flags: 1\n")
+    return base
+
+
+def domain_xml(name: str, disks: list[Path], nics: list[tuple[str, str]], memory_mb: int, vcpus: int) -> str:
+    disk_xml = "".join(
+        f"""<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none'/>
+        <source file='{path}'/><target dev='vd{chr(ord("a") + i)}' bus='virtio'/></disk>"""
+        for i, path in enumerate(disks)
+    )
+    nic_xml = "".join(
+        f"""<interface type='bridge'><mac address='{mac}'/><source bridge='{bridge}'/>
+        <model type='virtio'/></interface>"""
+        for mac, bridge in nics
+    )
+    return f"""<domain type='qemu'><name>{name}</name><memory unit='MiB'>{memory_mb}</memory>
+      <vcpu>{vcpus}</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os>
+      <cputune><shares>{500 * vcpus}</shares></cputune>
+      <devices>{disk_xml}{nic_xml}<graphics type='vnc' port='-1' listen='127.0.0.1'/></devices></domain>"""
+
+
+def random_mac() -> str:
+    raw = uuid.uuid4().bytes
+    return "52:54:00:" + ":".join(f"{b:02x}" for b in raw[:3])
+
+
+def remove_domain(name: str) -> None:
+    import libvirt
+
+    assert name.startswith(PREFIX), name  # never touch anything we did not create
+    conn = libvirt.open(URI)
+    try:
+        try:
+            dom = conn.lookupByName(name)
+        except libvirt.libvirtError:
+            return
+        if dom.isActive():
+            dom.destroy()
+        try:
+            if dom.isPersistent():
+                dom.undefine()
+        except libvirt.libvirtError:
+            pass  # a transient domain disappears with destroy()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def kvm_domains() -> Iterator[Callable[..., TestDomain]]:
+    """Factory for running QEMU domains; every domain and disk it made is removed afterwards."""
+    import libvirt
+
+    made: list[TestDomain] = []
+
+    def make(
+        tag: str,
+        *,
+        bridges: tuple[str, ...] = ("breth1-100",),
+        macs: list[str] | None = None,
+        data_disks: int = 0,
+        memory_mb: int = 64,
+        vcpus: int = 1,
+        start: bool = True,
+    ) -> TestDomain:
+        name = f"{PREFIX}{tag}-{uuid.uuid4().hex[:6]}"
+        POOL_DIR.mkdir(parents=True, exist_ok=True)
+        disks = [POOL_DIR / f"{name}-{i}.qcow2" for i in range(1 + data_disks)]
+        for path in disks:
+            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), "16M"], check=True)
+        nic_macs = macs or [random_mac() for _ in bridges]
+        dom_info = TestDomain(name, nic_macs, disks)
+        made.append(dom_info)
+        conn = libvirt.open(URI)
+        try:
+            dom = conn.defineXML(domain_xml(name, disks, list(zip(nic_macs, bridges, strict=True)), memory_mb, vcpus))
+            if start:
+                dom.create()
+        finally:
+            conn.close()
+        return dom_info
+
+    yield make
+    for dom_info in made:
+        remove_domain(dom_info.name)
+        for path in dom_info.disks:
+            path.unlink(missing_ok=True)
+
+
+def domain_state(name: str) -> tuple[bool, bool, str]:
+    """(active, persistent, inactive XML or live XML) of a domain, to prove nothing changed."""
+    import libvirt
+
+    conn = libvirt.open(URI)
+    try:
+        dom = conn.lookupByName(name)
+        return bool(dom.isActive()), bool(dom.isPersistent()), dom.XMLDesc(0)
+    finally:
+        conn.close()
+
+
+# --- the collection as Ansible sees it -------------------------------------------------------------
+@pytest.fixture(scope="session")
+def installed_collection() -> Path:
+    """The collection as hack/install-collection.sh installs it; reinstalled when plugins/ changed."""
+    collections = Path(os.environ.get("ANSIBLE_COLLECTIONS_PATH", REPO / ".cache/collections")).resolve()
+    installed = collections / "ansible_collections/acs/ingest"
+    stale = any(
+        not (installed / path.relative_to(REPO)).exists()
+        or (installed / path.relative_to(REPO)).read_bytes() != path.read_bytes()
+        for path in (REPO / "plugins").glob("*/*.py")
+    )
+    if stale:
+        subprocess.run(["bash", str(REPO / "hack/install-collection.sh")], check=True, capture_output=True)
+    return collections
+
+
+def sim_env(sim: Any, journal: Path) -> dict[str, str]:
+    return {
+        "CLOUDSTACK_ENDPOINT": sim.endpoint,
+        "CLOUDSTACK_KEY": sim.api_key,
+        "CLOUDSTACK_SECRET": sim.api_secret,
+        "ACS_INGEST_JOB_JOURNAL": str(journal),
+    }
+
+
+def run_module(
+    workdir: Path,
+    module: str,
+    args: dict[str, Any],
+    env: dict[str, str],
+    *,
+    check: bool = False,
+    diff: bool = False,
+    timeout: float = 420,
+) -> dict[str, Any]:
+    """One task of ``acs.ingest.<module>`` via ansible-playbook; returns its registered result."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]
+    playbook, out = workdir / f"play-{tag}.yml", workdir / f"result-{tag}.json"
+    task = {"name": "under test", f"acs.ingest.{module}": args, "ignore_errors": True, "register": "under_test"}
+    # The registered result is written by a second task that runs even in check mode.
+    dump = {
+        "name": "dump result",
+        "ansible.builtin.copy": {"content": "{{ under_test | to_json }}", "dest": str(out)},
+        "check_mode": False,
+        "diff": False,
+    }
+    play = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": [task, dump]}]
+    playbook.write_text(yaml.safe_dump(play))
+    cmd = ["ansible-playbook", "-i", "localhost,", str(playbook)]
+    if check:
+        cmd.append("--check")
+    if diff:
+        cmd.append("--diff")
+    full_env = dict(os.environ, ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_NOCOLOR="1")
+    full_env.update(env)
+    proc = subprocess.run(cmd, env=full_env, capture_output=True, text=True, timeout=timeout)
+    if not out.exists():
+        raise AssertionError(f"ansible-playbook wrote no result: {proc.stdout[-3000:]} {proc.stderr[-2000:]}")
+    result = json.loads(out.read_text())
+    result["_stdout"] = proc.stdout + proc.stderr
+    return result
+
+
+def commands(result: dict[str, Any]) -> list[str]:
+    return [call["command"] for call in result.get("api_calls", [])]
+
+
+def store_rows(sim: Any, *kinds: str) -> dict[str, list[str]]:
+    """Every stored row of the kinds, serialised, to prove check mode wrote nothing."""
+    store = sim.store()
+    try:
+        return {kind: sorted(json.dumps(row, sort_keys=True) for row in store.all(kind)) for kind in kinds}
+    finally:
+        store.close()
