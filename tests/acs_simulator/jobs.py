@@ -128,7 +128,8 @@ class JobManager:
                 traceback.print_exc()
                 self._finish(job_id, JOB_FAILED, 530, {"errorcode": 530, "errortext": str(exc)})
                 return
-            self._finish(job_id, JOB_SUCCEEDED, 0, {name: obj})
+            # SuccessResponse-style results (createTags, deleteTags) serialise their fields directly.
+            self._finish(job_id, JOB_SUCCEEDED, 0, {name: obj} if name else obj)
         finally:
             self._release()
 
@@ -140,6 +141,11 @@ class JobManager:
             return
         job.update(jobstatus=status, jobresultcode=code, jobresulttype="object", jobresult=result, completed=cs_date())
         self.store.put("job", job)
+
+    @property
+    def running(self) -> int:
+        with self._cond:
+            return self._running
 
     def pending(self) -> int:
         return len(self.store.find("job", jobstatus=JOB_IN_PROGRESS))

@@ -95,7 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._send(200, sim.knobs.snapshot())
         elif path == "/admin/stats":
-            self._send(200, {**sim.knobs.stats(), "pending_jobs": sim.jobs.pending()})
+            self._send(200, {**sim.knobs.stats(), "pending_jobs": sim.jobs.pending(), "running_jobs": sim.jobs.running})
         elif path == "/admin/stats/reset":
             sim.knobs.reset_stats()
             self._send(200, {"reset": True})

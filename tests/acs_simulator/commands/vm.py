@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..sim import Simulator
 
 VM_HIDDEN = ("details", "removed", "domainxml", "uri")
-TAGGABLE = {"userVm": "vm", "VirtualMachine": "vm", "Volume": "volume"}
+TAGGABLE = {"uservm": "vm", "virtualmachine": "vm", "volume": "volume"}  # matched case-insensitively
 
 
 def vm_view(sim: Simulator, vm: dict[str, Any]) -> dict[str, Any]:
@@ -154,7 +154,7 @@ def stop_virtual_machine(sim: Simulator, caller: dict[str, Any], p: Parsed) -> A
 
 
 def _resource(sim: Simulator, rtype: str, rid: str) -> dict[str, Any]:
-    kind = TAGGABLE.get(rtype)
+    kind = TAGGABLE.get(rtype.lower())
     if kind is None:
         raise invalid_value(f"Invalid resource type {rtype}")
     obj = sim.store.get(kind, rid)
@@ -191,12 +191,12 @@ def create_tags(sim: Simulator, caller: dict[str, Any], p: Parsed) -> AsyncWork:
                             "key": key,
                             "value": tag.get("value", ""),
                             "resourceid": obj["id"],
-                            "resourcetype": "UserVm" if rtype in ("userVm", "VirtualMachine") else rtype,
+                            "resourcetype": "UserVm" if TAGGABLE[rtype.lower()] == "vm" else "Volume",
                             "account": caller["account"],
                             "domainid": caller["domainid"],
                         },
                     )
-            return "success", {"success": True}
+            return "", {"success": True}
 
     return AsyncWork(body)
 
@@ -218,7 +218,7 @@ def delete_tags(sim: Simulator, caller: dict[str, Any], p: Parsed) -> AsyncWork:
                 for tag in sim.store.find("tag", resourceid=obj["id"]):
                     if not wanted or (tag["key"], tag["value"]) in wanted or (tag["key"], None) in wanted:
                         sim.store.delete("tag", tag["id"])
-            return "success", {"success": True}
+            return "", {"success": True}
 
     return AsyncWork(body)
 

@@ -176,3 +176,25 @@ def test_missing_required_parameter_is_synchronous(acs_sim: SimHandle) -> None:
     assert err.value.errortext == (
         "Unable to execute API command importunmanagedinstance due to missing parameter serviceofferingid"
     )
+
+
+def test_tags_on_imported_vm(acs_sim: SimHandle, sim_domains: DomainFactory) -> None:
+    dom = sim_domains.create("tags")
+    i = ids(acs_sim)
+    vm = acs_sim.run("importUnmanagedInstance", **import_params(i, dom.name))["jobresult"]["virtualmachine"]
+    job = acs_sim.run(
+        "createTags",
+        resourceids=vm["id"],
+        resourcetype="UserVm",
+        **{"tags[0].key": "acs.ingest/source", "tags[0].value": "kvm1"},
+    )
+    assert job["jobstatus"] == 1 and job["jobresult"] == {"success": True}
+    found = acs_sim.call("listVirtualMachines", **{"tags[0].key": "acs.ingest/source", "tags[0].value": "kvm1"})
+    assert [v["id"] for v in found["virtualmachine"]] == [vm["id"]]
+    assert found["virtualmachine"][0]["tags"][0]["key"] == "acs.ingest/source"
+    assert acs_sim.call("listVirtualMachines", **{"tags[0].key": "acs.ingest/source", "tags[0].value": "x"}) == {}
+    assert acs_sim.call("listTags", resourceid=vm["id"])["tag"][0]["value"] == "kvm1"
+    acs_sim.run("deleteTags", resourceids=vm["id"], resourcetype="UserVm", **{"tags[0].key": "acs.ingest/source"})
+    assert acs_sim.call("listTags", resourceid=vm["id"]) == {}
+    # clusterid is not a listVirtualMachines parameter in CloudStack: it is ignored, not applied.
+    assert acs_sim.call("listVirtualMachines", clusterid="00000000-0000-0000-0000-000000000000")["count"] == 1
