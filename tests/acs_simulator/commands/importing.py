@@ -148,7 +148,7 @@ def find_pool(sim: Simulator, disk: dict[str, Any], zone_id: str, cluster_id: st
             return pool
     raise server_error(
         f"Storage pool for disk {disk.get('label')}({disk['id']}) with datastore: "
-        f"{disk.get('datastorename')} not found in zone ID: {zone_id}"
+        f"{disk.get('datastorename', 'null')} not found in zone ID: {zone_id}"
     )
 
 
