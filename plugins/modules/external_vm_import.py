@@ -16,8 +16,8 @@ description:
     without backing file or encryption and have a known size. Over SSH on port 22 with O(username) and
     O(password) (what CloudStack uses): the login works, C(qemu-img) is present, the SSH user can read the
     disks, and O(temppath) has room for the converted copies (measured with C(qemu-img measure))."
-  - For V(local) and V(shared), C(qemu-img info) checks the file where it is reachable (on the controller, or over
-    SSH on the KVM host when O(username) is set): qcow2, no backing file, no encryption, not locked.
+  - "For V(local) and V(shared), C(qemu-img info) checks the file where it is reachable (on the controller, or over
+    SSH on the KVM host when O(username) is set): qcow2, no backing file, no encryption, not locked."
   - "Idempotent: the imported VM is tagged C(acs.ingest.source=<source>) (V(external:<host>/<name>) or
     V(<importsource>:<pool id>/<diskpath>)); a rerun finds it by that tag and reports no change."
   - CloudStack leaves its converted copies (C(<temppath><uuid>)) on the external host. After a successful import

@@ -23,6 +23,7 @@ from test_external_vm_import_lib import (
     Simulator,
     base_args,
     run_module,
+    set_knobs,
     small_tmpfs,
     start_simulator,
     user_temp_dir,
@@ -194,3 +195,59 @@ def test_unknown_domain_lists_what_is_there(sim: Simulator, work) -> None:
     result = run_module(work, sim, base_args("exth-does-not-exist"))
     assert result.get("failed")
     assert "no domain named 'exth-does-not-exist'" in result["msg"]
+
+
+def test_job_timeout_is_reconciled_on_rerun(sim: Simulator, external_domain_factory, workroot, work) -> None:
+    dom = external_domain_factory("extimp-slow", [DiskSpec("qcow2", 16)])
+    temp = user_temp_dir(workroot, f"temp-{uuid.uuid4().hex[:6]}")
+    args = base_args(dom.name, temppath=str(temp))
+    set_knobs(sim, job_duration=15)
+    try:
+        first = run_module(work, sim, {**args, "timeout": 2})
+    finally:
+        set_knobs(sim, job_duration=0.2)
+    assert first.get("failed")
+    assert first["jobid"] and "rerun" in first["msg"]
+    markers = [name for name in os.listdir(temp) if name.startswith(".acs-ingest-")]
+    assert len(markers) == 1
+
+    second = run_module(work, sim, args)
+    assert not second.get("failed"), second.get("msg")
+    assert second["changed"] is True
+    assert second["reconciled_jobid"] == first["jobid"]
+    assert "importVm" not in [c["command"] for c in second["api_calls"]]
+    assert len(second["removed_temp_copies"]) == 1
+    assert not os.listdir(temp)
+
+    third = run_module(work, sim, args)
+    assert third["changed"] is False and third["vm"]["id"] == second["vm"]["id"]
+
+
+def test_shared_pool_import_and_rerun(sim: Simulator, work) -> None:
+    name = f"extimp-shared-{uuid.uuid4().hex[:6]}"
+    disk = sim.pool_dir / f"{name}.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(disk), "16M"], check=True)
+    args = {"importsource": "shared", "zone": "zone1", "name": name, "diskpath": disk.name, "storage_pool": "pool1",
+            "network": "l2-vlan200", "template": "kvm-template", "service_offering": "tiny-1c-64m"}
+    check = run_module(work, sim, args, check=True)
+    assert not check.get("failed"), check.get("msg")
+    assert check["params"]["storageid"] and check["params"]["diskpath"] == disk.name
+    assert any("plain qcow2" in step for step in check["preflight"]["checks"])
+    first = run_module(work, sim, args)
+    assert not first.get("failed"), first.get("msg")
+    assert first["changed"] is True and first["source"].startswith("shared:")
+    again = run_module(work, sim, args)
+    assert again["changed"] is False and again["vm"]["id"] == first["vm"]["id"]
+
+
+def test_shared_pool_disk_with_backing_file_fails_before_import(sim: Simulator, work) -> None:
+    name = f"extimp-sharedb-{uuid.uuid4().hex[:6]}"
+    base, top = sim.pool_dir / f"{name}-base.qcow2", sim.pool_dir / f"{name}.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(base), "16M"], check=True)
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(base), "-F", "qcow2", str(top)], check=True)
+    args = {"importsource": "shared", "zone": "zone1", "name": name, "diskpath": top.name, "storage_pool": "pool1",
+            "network": "l2-vlan200", "template": "kvm-template", "service_offering": "tiny-1c-64m"}
+    result = run_module(work, sim, args)
+    assert result.get("failed") and result["field"] == "diskpath"
+    assert "backing file" in result["msg"]
+    assert "importVm" not in [c["command"] for c in result["api_calls"]]

@@ -167,3 +167,13 @@ def small_tmpfs(path: Path, size: str) -> Iterator[Path]:
         yield path
     finally:
         subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def set_knobs(sim: Simulator, **knobs: Any) -> None:
+    import urllib.request
+
+    base = sim.url.rsplit("/client/api", 1)[0]
+    request = urllib.request.Request(f"{base}/admin/knobs", data=json.dumps(knobs).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        answer.read()
