@@ -140,26 +140,71 @@ instances:
   type: list
   elements: dict
   contains:
-    name: {description: Hypervisor (libvirt domain) name., type: str, sample: i-2-6-VM}
-    source: {description: Which source listed it (V(cloudstack), V(external), V(libvirt))., type: str}
-    powerstate: {description: V(PowerOn), V(PowerOff) or V(PowerUnknown)., type: str}
-    cpunumber: {description: Running vCPUs; null for shut-off domains and for O(source=external)., type: int}
-    cpucorepersocket: {description: Cores per socket from C(<cpu><topology>); -1 if it is missing., type: int}
-    cpuspeed: {description: C(<cputune><shares>) divided by the running vCPUs (raw shares for external)., type: int}
-    memory: {description: Maximum memory in MiB., type: int}
-    bootmode: {description: V(LEGACY) or V(SECURE)., type: str}
-    boottype: {description: V(BIOS) or V(UEFI)., type: str}
-    clusterid: {description: Cluster id (O(source=cloudstack))., type: str}
-    clustername: {description: Cluster name (O(source=cloudstack))., type: str}
-    hostid: {description: CloudStack host id where CloudStack found it., type: str}
-    hostname: {description: CloudStack host name where CloudStack found it., type: str}
-    osid: {description: libosinfo id from the domain metadata, if any., type: str}
-    osdisplayname: {description: The domain description, if any., type: str}
-    uuid: {description: libvirt domain UUID (O(source=libvirt))., type: str}
-    vcpus: {description: vCPUs defined in the XML (O(source=libvirt))., type: int}
-    state: {description: libvirt state name, e.g. V(running), V(shutoff) (O(source=libvirt))., type: str}
-    persistent: {description: Whether the domain is defined persistently (O(source=libvirt))., type: bool}
-    importable: {description: True when nothing in RV(instances[].import_blockers) stops the import., type: bool}
+    name:
+      description: Hypervisor (libvirt domain) name.
+      type: str
+      sample: i-2-6-VM
+    source:
+      description: Which source listed it (V(cloudstack), V(external), V(libvirt)).
+      type: str
+    powerstate:
+      description:
+        - V(PowerOn), V(PowerOff) or V(PowerUnknown).
+      type: str
+    cpunumber:
+      description: Running vCPUs; null for shut-off domains and for O(source=external).
+      type: int
+    cpucorepersocket:
+      description: Cores per socket from C(<cpu><topology>); -1 if it is missing.
+      type: int
+    cpuspeed:
+      description:
+        - C(<cputune><shares>) divided by the running vCPUs (raw shares for external).
+      type: int
+    memory:
+      description: Maximum memory in MiB.
+      type: int
+    bootmode:
+      description:
+        - V(LEGACY) or V(SECURE).
+      type: str
+    boottype:
+      description:
+        - V(BIOS) or V(UEFI).
+      type: str
+    clusterid:
+      description: Cluster id (O(source=cloudstack)).
+      type: str
+    clustername:
+      description: Cluster name (O(source=cloudstack)).
+      type: str
+    hostid:
+      description: CloudStack host id where CloudStack found it.
+      type: str
+    hostname:
+      description: CloudStack host name where CloudStack found it.
+      type: str
+    osid:
+      description: libosinfo id from the domain metadata, if any.
+      type: str
+    osdisplayname:
+      description: The domain description, if any.
+      type: str
+    uuid:
+      description: libvirt domain UUID (O(source=libvirt)).
+      type: str
+    vcpus:
+      description: vCPUs defined in the XML (O(source=libvirt)).
+      type: int
+    state:
+      description: libvirt state name, e.g. V(running), V(shutoff) (O(source=libvirt)).
+      type: str
+    persistent:
+      description: Whether the domain is defined persistently (O(source=libvirt)).
+      type: bool
+    importable:
+      description: True when nothing in RV(instances[].import_blockers) stops the import.
+      type: bool
     import_blockers:
       description:
         - Every reason CloudStack's agent would hide the VM or the server would reject its import, with the fix.
@@ -174,37 +219,91 @@ instances:
       type: list
       elements: dict
       contains:
-        id: {description: Zero-based id as a string, used by C(datadiskofferinglist)., type: str}
-        label: {description: Target device, e.g. V(vda)., type: str}
-        capacity: {description: Virtual size in bytes., type: int}
-        imagepath: {description: Source file, device or network volume., type: str}
-        controller: {description: Bus, e.g. V(virtio), V(scsi), V(sata)., type: str}
-        controllerunit: {description: Unit from the drive address (CloudStack leaves it unset)., type: int}
-        position: {description: Same as id, as an integer., type: int}
-        datastorename: {description: Directory (or mount) holding the image., type: str}
-        datastorehost: {description: Host of a network disk., type: str}
-        datastorepath: {description: Directory (or mount) holding the image., type: str}
-        datastoretype: {description: libvirt disk type (V(file), V(block), V(network))., type: str}
-        format: {description: Image format from C(<driver type>)., type: str}
-        cachemode: {description: C(<driver cache>)., type: str}
-        backingfile: {description: Backing file libvirt reports, if any., type: str}
+        id:
+          description: Zero-based id as a string, used by C(datadiskofferinglist).
+          type: str
+        label:
+          description: Target device, e.g. V(vda).
+          type: str
+        capacity:
+          description: Virtual size in bytes.
+          type: int
+        imagepath:
+          description: Source file, device or network volume.
+          type: str
+        controller:
+          description: Bus, e.g. V(virtio), V(scsi), V(sata).
+          type: str
+        controllerunit:
+          description: Unit from the drive address (CloudStack leaves it unset).
+          type: int
+        position:
+          description: Same as id, as an integer.
+          type: int
+        datastorename:
+          description: Directory (or mount) holding the image.
+          type: str
+        datastorehost:
+          description: Host of a network disk.
+          type: str
+        datastorepath:
+          description: Directory (or mount) holding the image.
+          type: str
+        datastoretype:
+          description: libvirt disk type (V(file), V(block), V(network)).
+          type: str
+        format:
+          description: Image format from C(<driver type>).
+          type: str
+        cachemode:
+          description:
+            - C(<driver cache>).
+          type: str
+        backingfile:
+          description: Backing file libvirt reports, if any.
+          type: str
     nic:
       description: NICs in XML order.
       type: list
       elements: dict
       contains:
-        id: {description: Zero-based id as a string, used by C(nicnetworklist)., type: str}
-        macaddress: {description: MAC address, lower case., type: str}
-        adaptertype: {description: NIC model, e.g. V(virtio)., type: str}
-        networkname: {description: Host tap device (C(<target dev>)), not a CloudStack network., type: str}
-        vlanid: {description: VLAN id if known., type: int}
-        vlan_source: {description: Where the VLAN came from (V(xml), V(host), V(bridge-name))., type: str}
-        bridge: {description: Bridge or libvirt network the NIC is attached to., type: str}
-        pcislot: {description: PCI slot of the NIC., type: int}
-        type: {description: libvirt interface type., type: str}
-        ipaddresses: {description: Guest IP addresses (never known on KVM)., type: list, elements: str}
-        isolatedpvlan: {description: Isolated PVLAN id (as CloudStack returns it)., type: int}
-        isolatedpvlantype: {description: Isolated PVLAN type (as CloudStack returns it)., type: str}
+        id:
+          description: Zero-based id as a string, used by C(nicnetworklist).
+          type: str
+        macaddress:
+          description: MAC address, lower case.
+          type: str
+        adaptertype:
+          description: NIC model, e.g. V(virtio).
+          type: str
+        networkname:
+          description: Host tap device (C(<target dev>)), not a CloudStack network.
+          type: str
+        vlanid:
+          description: VLAN id if known.
+          type: int
+        vlan_source:
+          description: Where the VLAN came from (V(xml), V(host), V(bridge-name)).
+          type: str
+        bridge:
+          description: Bridge or libvirt network the NIC is attached to.
+          type: str
+        pcislot:
+          description: PCI slot of the NIC.
+          type: int
+        type:
+          description: libvirt interface type.
+          type: str
+        ipaddresses:
+          description: Guest IP addresses (never known on KVM).
+          type: list
+          elements: str
+        isolatedpvlan:
+          description: Isolated PVLAN id (as CloudStack returns it).
+          type: int
+        isolatedpvlantype:
+          description: Isolated PVLAN type (as CloudStack returns it).
+          type: str
 count:
   description: Number of entries in RV(instances).
   returned: always
