@@ -327,11 +327,17 @@ class UnmanageRun:
         zoneid: str | None = None,
     ) -> dict[str, Any]:
         if state == "unmanaged" and changed and vm:
-            # Kept after success: a rerun by id needs the instance name and zone to confirm the
-            # VM is unmanaged, and CloudStack forgets the id once the VM is gone.
-            self.journal.mark_done(
-                JOURNAL_OPERATION, self.journal_key(), instancename=vm.get("instancename"), zoneid=vm.get("zoneid")
-            )
+            # Kept after success: a rerun needs the instance name and zone to confirm the VM is
+            # unmanaged, and CloudStack forgets the id (and name) once the VM is gone. Recorded
+            # under every way a rerun may name the VM.
+            zone_given = self.params.get("zone")
+            keys = {self.journal_key(), str(vm.get("id"))}
+            for label in (vm.get("instancename"), vm.get("name")):
+                keys.update({f"{zone_given}/{label}", f"{vm.get('zoneid')}/{label}", f"{vm.get('zonename')}/{label}"})
+            for key in keys:
+                self.journal.mark_done(
+                    JOURNAL_OPERATION, key, instancename=vm.get("instancename"), zoneid=vm.get("zoneid")
+                )
         result: dict[str, Any] = {
             "changed": changed,
             "state": state,

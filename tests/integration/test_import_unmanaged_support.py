@@ -104,6 +104,7 @@ def kvm_domains() -> Iterator[Callable[..., TestDomain]]:
         memory_mb: int = 64,
         vcpus: int = 1,
         start: bool = True,
+        persistent: bool = True,
     ) -> TestDomain:
         name = f"{PREFIX}{tag}-{uuid.uuid4().hex[:6]}"
         POOL_DIR.mkdir(parents=True, exist_ok=True)
@@ -115,9 +116,13 @@ def kvm_domains() -> Iterator[Callable[..., TestDomain]]:
         made.append(dom_info)
         conn = libvirt.open(URI)
         try:
-            dom = conn.defineXML(domain_xml(name, disks, list(zip(nic_macs, bridges, strict=True)), memory_mb, vcpus))
-            if start:
-                dom.create()
+            xml = domain_xml(name, disks, list(zip(nic_macs, bridges, strict=True)), memory_mb, vcpus)
+            if not persistent:  # how CloudStack runs the VMs it manages: transient domains
+                conn.createXML(xml, 0)
+            else:
+                dom = conn.defineXML(xml)
+                if start:
+                    dom.create()
         finally:
             conn.close()
         return dom_info
