@@ -23,7 +23,7 @@ description:
   - Every source returns the same keys; keys a source does not provide are V(null).
   - Never changes anything.
 author:
-  - acs.ingest contributors
+  - acs.ingest contributors (@acs-ingest)
 options:
   source:
     description:
