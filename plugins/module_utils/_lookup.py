@@ -82,8 +82,12 @@ def resolve_one(
     query = {name_key: value} if name_key == "name" else {}
     found = client.list_all(command, **query, **filters)
     exact = [item for item in found if str(item.get(name_key, "")) == value]
-    if not exact:  # names are case-sensitive in CloudStack, but a case slip is worth forgiving if unique
-        exact = [item for item in found if str(item.get(name_key, "")).lower() == value.lower()]
+    everything = found
+    if not exact:
+        # A case slip (CSV edits) is forgiven when it names exactly one object; the server's
+        # name filter may be case-sensitive, so compare against the unfiltered list.
+        everything = client.list_all(command, **filters) if query else found
+        exact = [item for item in everything if str(item.get(name_key, "")).lower() == value.lower()]
     if len(exact) == 1:
         return exact[0]
     if len(exact) > 1:
@@ -92,7 +96,6 @@ def resolve_one(
             f"{kind} name '{value}' is ambiguous: {candidates_text(exact, name_key)}",
             f"use the id of the {kind} you mean",
         )
-    everything = client.list_all(command, **filters) if query else found
     raise InputError(
         field,
         f"{kind} '{value}' not found; available: {candidates_text(everything, name_key)}",

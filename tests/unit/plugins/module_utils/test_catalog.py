@@ -1,0 +1,165 @@
+"""The catalog fetcher and the id-or-name lookups against the real simulator, in-process.
+
+No network and no libvirt: the simulator's request handler (signature check, parameter
+processing, list commands) is called directly through a tiny transport that stands where the
+``cs`` library's HTTP session would be. Everything above the transport is the production code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from acs_simulator.fixtures import embedded_seed
+from acs_simulator.signing import compute_signature
+from acs_simulator.sim import Simulator
+from ansible_collections.acs.ingest.plugins.module_utils._api_client import (
+    CloudStackClient,
+    ConnectionSettings,
+    wire_params,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._catalog import (
+    fetch_macs_in_use,
+    fetch_zone_catalog,
+    planned_network_ids,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._errors import InputError
+from ansible_collections.acs.ingest.plugins.module_utils._lookup import find_cluster, find_domain, find_zone, is_uuid
+from ansible_collections.acs.ingest.plugins.module_utils._plan import build_import_plan
+from cs.client import CloudStackApiException
+
+KEY, SECRET = "acs-sim-admin-apikey", "acs-sim-admin-secretkey"
+
+
+class InProcessTransport:
+    """``client.cs.<command>(**params)`` answered by ``Simulator.handle`` with a signed request."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    def __getattr__(self, command: str) -> Any:
+        def send(**params: Any) -> dict[str, Any]:
+            raw = dict(wire_params(params), command=command, response="json", apikey=KEY)
+            raw["signature"] = compute_signature(raw, SECRET)
+            status, doc = self.sim.handle(raw)
+            body = next(iter(doc.values()))
+            if status != 200:
+                raise CloudStackApiException(f"HTTP {status}", error=body)
+            return body
+
+        return send
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[Simulator]:
+    seed = embedded_seed()
+    seed["zones"][0]["clusters"].append({"name": "vmware1", "hypervisor": "VMware", "hosts": []})
+    seed["zones"].append({"name": "zone2", "networks": [{"name": "l2-zone2", "type": "L2", "vlan": 100}]})
+    for pool in seed["zones"][0]["storagepools"]:
+        pool["path"] = str(tmp_path / "pool")
+    simulator = Simulator(tmp_path / "state.sqlite", seed)
+    yield simulator
+    simulator.close()
+
+
+@pytest.fixture
+def client(sim: Simulator) -> CloudStackClient:
+    return CloudStackClient(
+        ConnectionSettings("http://in-process/client/api", KEY, SECRET), _cs=InProcessTransport(sim)
+    )
+
+
+def zone1(sim: Simulator) -> dict[str, Any]:
+    return sim.store.first("zone", name="zone1")
+
+
+def test_zone_catalog_has_only_that_zones_guest_networks_and_kvm_templates(sim, client) -> None:
+    catalog = fetch_zone_catalog(client, zone1(sim)["id"])
+    assert sorted(n["name"] for n in catalog.networks) == ["isolated1", "l2-vlan100", "l2-vlan200", "shared-vlan300"]
+    assert sorted(o["name"] for o in catalog.service_offerings) == [
+        "custom-constrained",
+        "custom-unconstrained",
+        "small-1c-128m",
+        "tiny-1c-64m",
+    ]
+    assert sorted(o["name"] for o in catalog.disk_offerings) == ["custom-size", "fixed-1g"]
+    assert [t["name"] for t in catalog.templates] == ["kvm-template"]
+    assert [c["command"] for c in client.api_calls] == [
+        "listNetworks",
+        "listServiceOfferings",
+        "listDiskOfferings",
+        "listTemplates",
+    ]
+
+
+def test_catalog_feeds_the_planner(sim, client) -> None:
+    """A listUnmanagedInstances-shaped instance planned against the fetched catalog."""
+    zone = zone1(sim)
+    catalog = fetch_zone_catalog(client, zone["id"])
+    instance = {
+        "name": "web01",
+        "clusterid": sim.store.first("cluster", name="cluster1")["id"],
+        "powerstate": "PowerOn",
+        "cpunumber": 1,
+        "memory": 64,
+        "nic": [{"id": "0", "macaddress": "52:54:00:00:00:01", "vlanid": 300, "adaptertype": "virtio"}],
+        "disk": [{"id": "0", "label": "vda", "capacity": 2**30, "controller": "virtio"}],
+    }
+    wishes = {"template": "kvm-template", "service_offering": "tiny-1c-64m"}
+    plan = build_import_plan(instance, wishes, catalog.as_planner_input(), zone_id=zone["id"])
+    assert plan.ok, plan.problem_lines()
+    shared = sim.store.first("network", name="shared-vlan300")["id"]
+    assert plan.params["nicnetworklist"] == [{"nic": "0", "network": shared}]
+    assert plan.params["nicipaddresslist"] == [{"nic": "0", "ip4Address": "auto"}]
+    assert planned_network_ids(plan.params) == [shared]
+
+
+def test_macs_in_use_come_from_vms_on_that_network_only(sim, client) -> None:
+    l2 = sim.store.first("network", name="l2-vlan100")["id"]
+    other = sim.store.first("network", name="l2-vlan200")["id"]
+    vm = sim.store.put("vm", {"name": "old", "instancename": "old", "state": "Running", "zoneid": zone1(sim)["id"]})
+    sim.store.put(
+        "nic", {"virtualmachineid": vm["id"], "networkid": l2, "macaddress": "52:54:00:AA:BB:01", "deviceid": 0}
+    )
+    sim.store.put(
+        "nic", {"virtualmachineid": vm["id"], "networkid": other, "macaddress": "52:54:00:aa:bb:02", "deviceid": 1}
+    )
+    macs = fetch_macs_in_use(client, [l2, l2])
+    assert macs == {l2.lower(): ["52:54:00:aa:bb:01"]}
+    assert [c["command"] for c in client.api_calls] == ["listVirtualMachines"], "one call per distinct network"
+
+
+def test_cluster_by_name_by_id_and_wrong_values(sim, client) -> None:
+    cluster = sim.store.first("cluster", name="cluster1")
+    assert find_cluster(client, "cluster1")["id"] == cluster["id"]
+    assert find_cluster(client, cluster["id"])["name"] == "cluster1"
+    assert find_cluster(client, "CLUSTER1")["id"] == cluster["id"]  # a case slip is forgiven when unique
+    with pytest.raises(InputError) as missing:
+        find_cluster(client, "cluster9")
+    assert missing.value.field == "cluster"
+    assert f"cluster1 ({cluster['id']})" in str(missing.value) and "Fix:" in str(missing.value)
+    with pytest.raises(InputError) as unknown_id:
+        find_cluster(client, "9b8e7f00-0000-4000-8000-000000000000")
+    assert "no cluster with id" in str(unknown_id.value) and "cluster1" in str(unknown_id.value)
+    with pytest.raises(InputError) as vmware:
+        find_cluster(client, "vmware1")
+    assert "runs VMware" in str(vmware.value)
+
+
+def test_zone_and_domain_lookups(sim, client) -> None:
+    assert find_zone(client, "zone2")["name"] == "zone2"
+    with pytest.raises(InputError) as err:
+        find_zone(client, "zone3")
+    assert "available: zone1" in str(err.value) and "zone2" in str(err.value)
+    root = sim.store.first("domain", name="ROOT")
+    assert find_domain(client, "ROOT")["id"] == root["id"]
+    with pytest.raises(InputError) as bad_path:
+        find_domain(client, "ROOT/nobody")
+    assert bad_path.value.field == "domain" and "ROOT" in str(bad_path.value)
+
+
+def test_is_uuid() -> None:
+    assert is_uuid("9B8E7F00-0000-4000-8000-000000000000")
+    assert not is_uuid("cluster1") and not is_uuid(None) and not is_uuid("9b8e7f00-0000")
