@@ -153,6 +153,15 @@ class ExternalImport:
         self.client = acs.client
         self.resolve = Resolver(self.client)
         self.result: dict[str, Any] = {"changed": False}
+        # Where the time went (pre-flight, planning, the copy job, tagging, cleanup), in seconds.
+        self.seconds: dict[str, float] = {}
+        self.result["seconds"] = self.seconds
+        self._mark = time.monotonic()
+
+    def _lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._mark, 3)
+        self._mark = now
 
     # -- entry point -------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -215,8 +224,10 @@ class ExternalImport:
         self.result["preflight"] = report.as_dict()
         if report.shutdown == "done":
             self.result["changed"] = True
+        self._lap("preflight")
         instance = self._listed_instance(zone, report)
         params = self._plan(instance, zone, None, None)
+        self._lap("plan")
         params.update(
             importsource="external",
             host=p["host"],
@@ -243,7 +254,9 @@ class ExternalImport:
                 _write_marker(ssh, marker, state)
 
         try:
+            self._mark = time.monotonic()
             body = self.client.run_job("importVm", timeout=p["timeout"], on_submitted=remember, **params)
+            self._lap("import_job")
         except JobTimeoutError:
             raise
         except CloudStackApiError:
@@ -330,11 +343,14 @@ class ExternalImport:
         tags = [{"key": SOURCE_TAG, "value": state["tag"]}]
         if state.get("uuid"):
             tags.append({"key": SOURCE_UUID_TAG, "value": state["uuid"]})
+        self._mark = time.monotonic()
         self.client.run_job("createTags", timeout=300, resourceids=vm["id"], resourcetype="userVm", tags=tags)
+        self._lap("tag")
         self.result.update(changed=True, vm=_vm_summary(vm))
         if marker is not None:
             self._cleanup(state, temppath)
             self._forget(marker)
+            self._lap("cleanup")
         self._diff(
             None,
             {
