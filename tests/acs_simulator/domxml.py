@@ -92,11 +92,16 @@ def parse(xml: str) -> DomainFacts:
     graphics = devices.find(".//graphics")
     if graphics is not None and graphics.get("passwd"):
         facts.vnc_password = graphics.get("passwd")
+    facts.boottype, facts.bootmode = boot(root)
+    return facts
+
+
+def boot(root: ET.Element) -> tuple[str, str]:
+    """(boottype, bootmode) from <os><loader> (the agent's extractBootDef, 4.20+)."""
     loader = root.find(".//os/loader")
     if loader is not None and (loader.get("type") == "pflash" or "uefi" in (loader.text or "").lower()):
-        facts.boottype = "UEFI"
-        facts.bootmode = "SECURE" if loader.get("secure") == "yes" else "LEGACY"
-    return facts
+        return "UEFI", "SECURE" if loader.get("secure") == "yes" else "LEGACY"
+    return "BIOS", "LEGACY"
 
 
 def _disk(disk: ET.Element) -> Disk:

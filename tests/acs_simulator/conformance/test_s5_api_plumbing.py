@@ -132,3 +132,15 @@ def test_sim_api_error_carries_text(acs_sim: SimHandle) -> None:
         assert err.status == 431 and err.errortext.endswith("missing parameter templatefilter")
     else:
         raise AssertionError("listTemplates without templatefilter must fail")
+
+
+def test_enforced_timestamps(acs_sim: SimHandle) -> None:
+    acs_sim.call("updateConfiguration", name="enforce.post.requests.and.timestamps", value="true")
+    assert acs_sim.raw("listZones").status_code == 401  # no signatureversion=3 / expires
+
+    def call(minutes: int) -> int:
+        expires = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+        return acs_sim.raw("listZones", signatureversion="3", expires=expires).status_code
+
+    assert call(5) == 200
+    assert call(30) == 401  # at most 15 minutes ahead when enforced
