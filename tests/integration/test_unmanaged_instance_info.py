@@ -125,6 +125,27 @@ def test_libvirt_source_lists_local_domains_correctly(bed: DomainFactory) -> Non
     assert any("e1000e" in b for b in off["import_blockers"])
 
 
+def test_the_ad_hoc_command_from_the_issue(bed: DomainFactory) -> None:
+    """Exactly what a user types: ansible localhost -m ... -a 'source=libvirt uri=qemu:///system'."""
+    proc = subprocess.run(
+        ["ansible", "localhost", "-m", "acs.ingest.unmanaged_instance_info", "-a", "source=libvirt uri=qemu:///system"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The default ad-hoc callback prints "localhost | SUCCESS => { ...json... }".
+    assert "localhost | SUCCESS => " in proc.stdout
+    result = json.loads(proc.stdout.split("=> ", 1)[1])
+    found = by_name(result)
+    web = found[bed.prefix + "web"]
+    assert (web["cpunumber"], web["memory"]) == (2, 80)
+    assert [d["capacity"] for d in web["disk"]] == [32 * MIB, 16 * MIB]
+    assert [n["macaddress"] for n in web["nic"]] == [n.mac for n in bed.created[0].nics]
+    assert {bed.prefix + "tmp", bed.prefix + "off"} <= set(found)
+
+
 def test_check_mode_and_filters(bed: DomainFactory) -> None:
     rc, result, out = run_module(["source=libvirt", f"regex=^{bed.prefix}", "powerstate=PowerOff"], check=True)
     assert rc == 0, out
