@@ -13,6 +13,7 @@ DEFAULTS: dict[str, Any] = {
     "job_fail_fraction": 0.0,  # share of async jobs that fail with 530 instead of running
     "faults": {},  # {"<command>": {"error_5xx": 0.3, "reset": 0.1}}; "*" applies to every command
     "random_seed": None,  # seed for the fault dice, for reproducible fault tests
+    "restart_after_calls": 0,  # >0: the process re-executes itself after this many more API calls
 }
 
 
@@ -44,9 +45,15 @@ class Knobs:
         with self._lock:
             return self._values[name]
 
-    def count(self, command: str) -> None:
+    def count(self, command: str) -> bool:
+        """Count one call; True when the restart_after_calls countdown reaches zero with this call."""
         with self._lock:
             self.calls[command] = self.calls.get(command, 0) + 1
+            left = int(self._values.get("restart_after_calls") or 0)
+            if left <= 0:
+                return False
+            self._values["restart_after_calls"] = left - 1
+            return left == 1
 
     def roll_fault(self, command: str) -> str | None:
         """'error_5xx', 'reset' or None for this call, by the configured fractions."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import struct
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,7 +71,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(self, raw: dict[str, str]) -> None:
         sim = self.server.sim
         command = raw.get("command", "")
-        sim.knobs.count(command)
+        if sim.knobs.count(command):
+            # A management-server restart in the middle of a run: answer this call, then re-exec.
+            threading.Timer(0.2, self.server.reexec).start()
         latency = float(sim.knobs.get("latency"))
         if latency > 0:
             time.sleep(latency)
@@ -121,6 +125,17 @@ class SimHTTPServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.sim = sim
         self.verbose = verbose
+
+    def reexec(self) -> None:
+        """Replace this process with a fresh simulator on the same SQLite file and port (same PID).
+
+        In-flight jobs are failed by the new process as after any restart; knobs set through the admin
+        endpoint are lost, knobs given with --knobs come back.
+        """
+        self.sim.jobs.stop()
+        self.socket.close()
+        self.sim.store.close()
+        os.execv(sys.executable, [sys.executable, "-m", "acs_simulator", *sys.argv[1:]])
 
 
 def serve(sim: Simulator, host: str, port: int, verbose: bool = False) -> SimHTTPServer:

@@ -87,3 +87,24 @@ def test_restart_keeps_state_and_fails_in_flight_jobs(acs_sim: SimHandle) -> Non
     conf = acs_sim.call("listConfigurations", zoneid=i["zone"], name="unmanage.vm.preserve.nics")["configuration"]
     assert conf[0]["value"] == "true"
     assert acs_sim.stats()["calls"] == {"queryAsyncJobResult": 1, "listConfigurations": 1}  # counters are per process
+
+
+def test_restart_after_calls_knob_reexecs_mid_run(acs_sim: SimHandle) -> None:
+    i = ids(acs_sim)
+    pid = acs_sim.proc.pid
+    acs_sim.set_knobs(job_duration=30, restart_after_calls=2)
+    jobid = _doomed_import(acs_sim, i)  # call 1
+    acs_sim.call("listZones")  # call 2: answered, then the process re-executes itself
+    deadline = time.monotonic() + 30
+    job = None
+    while time.monotonic() < deadline:
+        try:
+            job = acs_sim.call("queryAsyncJobResult", jobid=jobid)
+            if job["jobstatus"] != 0:
+                break
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    assert job is not None and job["jobresult"] == {"errorcode": 530, "errortext": RESTART_TEXT}
+    assert acs_sim.proc.pid == pid and acs_sim.proc.poll() is None
+    assert acs_sim.set_knobs()["restart_after_calls"] == 0  # admin-set knobs do not survive the restart
