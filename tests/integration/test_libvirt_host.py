@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from ansible_collections.acs.ingest.plugins.module_utils._errors import LibvirtHostError
 from ansible_collections.acs.ingest.plugins.module_utils._instances import INSTANCE_KEYS, libvirt_instances
-from ansible_collections.acs.ingest.plugins.module_utils._libvirt_host import list_domains, qemu_img_virtual_size
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt_host import (
+    is_local_uri,
+    list_domains,
+    qemu_img_virtual_size,
+)
 from infra.domains import DiskSpec, DomainFactory, NicSpec, domain_factory
 
 pytestmark = [pytest.mark.libvirt]
@@ -126,3 +132,42 @@ def test_bad_uri_is_one_clear_error(uri: str, needle: str) -> None:
         libvirt_instances(uri)
     text = str(err.value)
     assert text.startswith("uri: ") and needle in text and "Fix:" in text and "\n" not in text
+
+
+@pytest.fixture
+def vlan_bridge(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A real bridge whose uplink is named like an 802.1Q sub-interface, and a /proc stand-in.
+
+    The kernel here has no 802.1Q, so the uplink is a veth named ``acsitv.77`` and only
+    ``/proc/net/vlan`` is faked; ``sys`` in the fake root is the real /sys, so the bridge's
+    ports come from the kernel.
+    """
+    bridge, uplink, peer = "acsit-hvbr", "acsitv.77", "acsitp77"
+    subprocess.run(["ip", "link", "add", bridge, "type", "bridge"], check=True)
+    try:
+        subprocess.run(["ip", "link", "add", uplink, "type", "veth", "peer", "name", peer], check=True)
+        subprocess.run(["ip", "link", "set", uplink, "master", bridge], check=True)
+        subprocess.run(["ip", "link", "set", bridge, "up"], check=True)
+        (tmp_path / "sys").symlink_to("/sys")
+        (tmp_path / "proc" / "net" / "vlan").mkdir(parents=True)
+        (tmp_path / "proc" / "net" / "vlan" / uplink).write_text(f"{uplink}  VID: 77\t REORDER_HDR: 1\nDevice: eth9\n")
+        yield bridge, str(tmp_path)
+    finally:
+        subprocess.run(["ip", "link", "del", uplink], check=False, capture_output=True)
+        subprocess.run(["ip", "link", "del", bridge], check=False, capture_output=True)
+
+
+def test_vlan_from_the_host_bridge_of_a_running_domain(
+    test_domains: DomainFactory, vlan_bridge: tuple[str, str]
+) -> None:
+    bridge, root = vlan_bridge
+    dom = test_domains.create("vlan", nics=[NicSpec(bridge), NicSpec("breth1-100")])
+    found = by_name(libvirt_instances("qemu:///system", vlan_root=root), test_domains.prefix)
+    nics = found[dom.name]["nic"]
+    assert [(n["bridge"], n["vlanid"], n["vlan_source"]) for n in nics] == [
+        (bridge, 77, "host"),
+        ("breth1-100", 100, "bridge-name"),
+    ]
+    # A remote URI never consults this machine's /proc: only the XML and the bridge names count.
+    assert is_local_uri("qemu:///system") and not is_local_uri("qemu+tcp://127.0.0.2/system")
+    assert not is_local_uri("qemu+ssh://root@localhost/system")
