@@ -9,7 +9,7 @@ from typing import Any
 
 from . import commands  # noqa: F401 - registers every command module
 from .agent import Agent
-from .errors import ApiError, error_body, server_error, unauthorized
+from .errors import ApiError, error_body, invalid_value, server_error, unauthorized
 from .jobs import JobManager
 from .knobs import Knobs
 from .params import parse
@@ -88,18 +88,28 @@ class Simulator:
             jobid = self.jobs.submit(cmd.java_class, caller, result.body, result.instance_type, result.instance_id)
             return 200, {response_name: {"jobid": jobid}}
         if cmd.list_key is not None:
-            return 200, {response_name: self._list_body(cmd.list_key, result, parsed.values if cmd.paginate else {})}
+            try:
+                body = self._list_body(cmd.list_key, result, parsed.values if cmd.paginate else None)
+            except ApiError as err:
+                return err.code, error_body(response_name, err)
+            return 200, {response_name: body}
         return 200, {response_name: result}
 
-    @staticmethod
-    def _list_body(key: str, items: list[dict[str, Any]], paging: dict[str, Any]) -> dict[str, Any]:
-        if not items:
-            return {}  # ApiResponseSerializer writes an empty object for an empty list (facts §1.2)
+    def _list_body(self, key: str, items: list[dict[str, Any]], paging: dict[str, Any] | None) -> dict[str, Any]:
+        """BaseListCmd paging: default and maximum page size = default.page.size (500), -1 = unlimited."""
         total = len(items)
-        page, size = paging.get("page"), paging.get("pagesize")
-        if size and size > 0:
-            start = (max(page or 1, 1) - 1) * size
-            items = items[start : start + size]
-            if not items:
-                return {"count": total}
+        if paging is not None:
+            max_size = int(self.config("default.page.size", "500") or 500)
+            page, size = paging.get("page"), paging.get("pagesize")
+            if size is not None and max_size != -1 and size > max_size:
+                raise invalid_value(f"Page size can't exceed max allowed page size value: {max_size}")
+            if size == -1 and page is not None:
+                raise invalid_value("Can't specify page parameter when pagesize is -1 (Unlimited)")
+            size = max_size if size is None else size
+            if size != -1:
+                start = (page - 1) * size if page and page > 0 else 0
+                items = items[start : start + size]
+        if not items:
+            # ApiResponseSerializer: no array for an empty page, and no count when nothing matched (facts §1.2).
+            return {"count": total} if total else {}
         return {"count": total, key: items}

@@ -72,3 +72,15 @@ def test_version_profile_hides_newer_commands(acs_sim_factory) -> None:
         sim.call("listVmsForImport", zoneid=zone["id"], hypervisor="VMware", host="127.0.0.2")
     assert err.value.status == 431  # 4.19 has the command; VMware is rejected
     assert err.value.errortext == "VM Import is currently not supported for hypervisor: VMware"
+
+
+def test_default_and_maximum_page_size(acs_sim: SimHandle) -> None:
+    acs_sim.call("updateConfiguration", name="default.page.size", value="3")
+    first = acs_sim.call("listNetworks")
+    assert first["count"] == 4 and len(first["network"]) == 3  # no pagesize: one default-sized page
+    with pytest.raises(SimApiError) as err:
+        acs_sim.call("listNetworks", page=1, pagesize=4)
+    assert (err.value.status, err.value.errortext) == (431, "Page size can't exceed max allowed page size value: 3")
+    assert len(acs_sim.call("listNetworks", pagesize=-1)["network"]) == 4
+    with pytest.raises(SimApiError):
+        acs_sim.call("listNetworks", page=1, pagesize=-1)
