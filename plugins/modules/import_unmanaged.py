@@ -17,11 +17,11 @@ description:
   - NICs are mapped explicitly to the L2 or Shared network carrying their VLAN, because
     CloudStack's own KVM fallback takes the first permitted network whatever its VLAN.
   - Idempotent. A VM CloudStack already manages under that instance name is reported with
-    O(state=present) and C(changed=false).
+    RV(state=present) and C(changed=false).
   - A job that outlives O(timeout) does not fail the task, it returns C(state=pending) and its
     C(jobid). A rerun awaits that job and never submits the same import twice; see O(job_journal).
 author:
-  - acs.ingest contributors
+  - acs.ingest contributors (@acs-ingest)
 options:
   cluster:
     description:

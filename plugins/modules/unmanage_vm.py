@@ -21,7 +21,7 @@ description:
   - Idempotent. A VM that is no longer managed but is listed as unmanaged on a KVM host of the
     zone is reported with C(changed=false).
 author:
-  - acs.ingest contributors
+  - acs.ingest contributors (@acs-ingest)
 options:
   id:
     description:
@@ -97,8 +97,10 @@ EXAMPLES = r"""
 - name: Make the domain persistent where CloudStack did not (before 4.22)
   ansible.builtin.include_role:
     name: acs.ingest.persist_domain_xml
+    apply:
+      delegate_to: "{{ released.hostname }}"
   vars:
-    persist_domain_xml_name: "{{ released.instance_name }}"
+    persist_domain_xml_domains: ["{{ released.instance_name }}"]
   when: not released.domain_persisted
 
 - name: Unmanage a stopped VM and define its domain on a chosen host (4.22+)
