@@ -98,7 +98,10 @@ class Agent:
         self, host: dict[str, Any], managed: set[str], name: str | None = None
     ) -> list[dict[str, Any]]:
         """Instances of one host that CloudStack does not manage; a failing domain is silently left out."""
-        conn = self.connect(host["uri"])
+        try:
+            conn = self.connect(host["uri"])
+        except libvirt.libvirtError:
+            return []  # an unreachable agent answers nothing: the manager just sees no VMs on that host
         if name is not None:
             try:
                 dom = conn.lookupByName(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import traceback
 import uuid
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,10 @@ class Simulator:
             parsed = parse(cmd.name, cmd.params, raw, self.store, self.profile["name"])
             result = cmd.handler(self, caller, parsed)
         except ApiError as err:
+            return err.code, error_body(response_name, err)
+        except Exception:  # noqa: BLE001 - CloudStack maps anything unexpected to 530
+            traceback.print_exc()
+            err = ApiError(530, "Internal error executing command, please contact your system administrator")
             return err.code, error_body(response_name, err)
         if cmd.is_async:
             assert isinstance(result, AsyncWork)

@@ -69,3 +69,16 @@ def test_bridge_vlan_from_proc_root(acs_sim_factory, sim_domains: DomainFactory,
 def test_empty_unmanaged_listing(acs_sim: SimHandle) -> None:
     resp = acs_sim.raw("listUnmanagedInstances", clusterid=ids(acs_sim)["cluster"], name="h3sim-none")
     assert resp.json() == {"listunmanagedinstancesresponse": {}}
+
+
+def test_unreachable_host_contributes_nothing(acs_sim_factory, sim_domains: DomainFactory) -> None:
+    from acs_simulator.fixtures import embedded_seed
+
+    seed = embedded_seed()
+    seed["zones"][0]["clusters"][0]["hosts"].append(
+        {"name": "kvm-down", "uri": "qemu+tcp://127.0.0.9/system", "ipaddress": "127.0.0.9"}
+    )
+    sim = acs_sim_factory(seed=seed)
+    dom = sim_domains.create("down")
+    found = unmanaged(sim, ids(sim)["cluster"], dom.name)
+    assert [x["hostname"] for x in found] == ["kvm1"]
