@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 import libvirt
-from acs_simulator.fixtures import SimHandle
+import yaml
+from acs_simulator.fixtures import EMBEDDED_SEED, SimHandle
 
 from infra.domains import DiskSpec, DomainFactory, NicSpec
 
@@ -47,19 +48,72 @@ def remove_old_demo_domains() -> None:
 
 
 def create_demo_domains(factory: DomainFactory) -> None:
-    factory.create("web01", nics=[NicSpec("breth1-100"), NicSpec("breth1-200")])
-    factory.create("db01", disks=[DiskSpec(size_mib=32), DiskSpec(size_mib=64)], nics=[NicSpec("breth1-100")])
-    factory.create("cache01", persistent=False, nics=[NicSpec("breth1-200")])
+    shares = 500  # CloudStack-created domains carry <cputune><shares>; cpuspeed = shares / vCPUs
+    factory.create("web01", cputune_shares=shares, nics=[NicSpec("breth1-100"), NicSpec("breth1-200")])
+    factory.create(
+        "db01",
+        cputune_shares=shares,
+        disks=[DiskSpec(size_mib=32), DiskSpec(size_mib=64)],
+        nics=[NicSpec("breth1-100")],
+    )
+    factory.create("cache01", cputune_shares=shares, persistent=False, nics=[NicSpec("breth1-200")])
     factory.create("old01", running=False, nics=[NicSpec("breth1-100")])
 
 
-def run(title: str, argv: list[str], env: dict[str, str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+def demo_seed(image_dir: Path) -> dict:
+    """The embedded seed, plus what a real KVM host would have: VLAN sub-interfaces under the
+    bridges. This kernel has no 802.1Q, so the simulated agent reads a prepared /proc + /sys root
+    (the same files CloudStack's agent reads, facts §3.1)."""
+    root = WORKDIR / "kvm1-root"
+    for bridge, vlan in (("breth1-100", 100), ("breth1-200", 200)):
+        port = f"eth1.{vlan}"
+        (root / "sys/class/net" / bridge / "brif" / port).mkdir(parents=True, exist_ok=True)
+        (root / "proc/net/vlan").mkdir(parents=True, exist_ok=True)
+        (root / "proc/net/vlan" / port).write_text(f"{port}  VID: {vlan}\t REORDER_HDR: 1\n")
+    seed = yaml.safe_load(EMBEDDED_SEED.read_text())
+    zone = seed["zones"][0]
+    zone["clusters"][0]["hosts"][0]["vlan_root"] = str(root)
+    # The demo disks live in the factory's image directory: make it a primary storage pool of the
+    # cluster, as the directory of an unmanaged VM's disks must be for CloudStack to import it.
+    pool = {"name": "demo-pool", "path": str(image_dir), "type": "Filesystem", "cluster": "cluster1"}
+    zone["storagepools"].append(pool)
+    return seed
+
+
+def write_inventory() -> Path:
+    inventory = WORKDIR / "demo.unmanaged.yml"
+    inventory.write_text(
+        yaml.safe_dump(
+            {
+                "plugin": "acs.ingest.unmanaged",
+                "clusters": ["cluster1"],
+                "name_filter": f"^{PREFIX}",
+                "plan_defaults": {
+                    "service_offering": "custom-constrained",
+                    "template": "kvm-template",
+                    "disk_offering_policy": "custom",
+                },
+                "plan_file": str(WORKDIR / "acs-plan" / "plan.csv"),
+            }
+        )
+    )
+    return inventory
+
+
+def playbook(title: str, inventory: Path, name: str, env: dict[str, str], *extra: str) -> None:
+    run(title, ["ansible-playbook", "-i", str(inventory), str(REPO / "playbooks" / f"{name}.yml"), *extra], env)
+
+
+def run(
+    title: str, argv: list[str], env: dict[str, str], *, check: bool = True, show: bool = True
+) -> subprocess.CompletedProcess[str]:
     banner(title)
     print("$ " + " ".join(argv), flush=True)
     started = time.monotonic()
     proc = subprocess.run(argv, env=env, cwd=WORKDIR, text=True, capture_output=True, check=False)
     out = proc.stdout + proc.stderr
-    print(textwrap.indent(out.strip()[-6000:], "  "))
+    if show or proc.returncode != 0:
+        print(textwrap.indent(out.strip()[-6000:], "  "))
     print(f"  -> exit {proc.returncode} in {time.monotonic() - started:.1f}s", flush=True)
     if check and proc.returncode != 0:
         raise SystemExit(f"main job step failed: {title}")
@@ -104,13 +158,16 @@ def main() -> int:
         )
 
     banner("starting the CloudStack simulator (embedded seed, profile 4.22)")
-    sim = SimHandle(WORKDIR / "simulator", None, "4.22")
+    sim = SimHandle(WORKDIR / "simulator", demo_seed(factory.image_dir), "4.22")
     print(f"  endpoint {sim.endpoint}  (state {sim.db_path})")
     env = dict(
         os.environ,
         CLOUDSTACK_ENDPOINT=sim.endpoint,
         CLOUDSTACK_KEY=sim.api_key,
         CLOUDSTACK_SECRET=sim.api_secret,
+        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+        ANSIBLE_STDOUT_CALLBACK="minimal",
+        PWD=str(WORKDIR),  # the playbooks write acs-plan/ and acs-report/ under $PWD
     )
     try:
         libvirt_view = run(
@@ -141,9 +198,24 @@ def main() -> int:
             env,
         )
         print_instances(cloud_view.stdout, "importable according to CloudStack")
-        workflow = REPO / "tests" / "infra" / "main_job_workflow.sh"
-        if workflow.exists():
-            run("the bulk workflow: discover, validate, import, report, unmanage", ["bash", str(workflow)], env)
+        env.pop("ANSIBLE_STDOUT_CALLBACK")
+        inventory = write_inventory()
+        playbook("discover: write the editable plan (CSV + YAML)", inventory, "discover", env)
+        print(textwrap.indent((WORKDIR / "acs-plan" / "plan.csv").read_text(), "  | "))
+        playbook("validate: check mode over the whole plan", inventory, "validate", env)
+        playbook("import: wave by wave, with a report", inventory, "import", env)
+        playbook("import again: already managed VMs are skipped (changed=0)", inventory, "import", env)
+        playbook(
+            "unmanage one VM: CloudStack 4.22 persists its domain",
+            inventory,
+            "unmanage",
+            env,
+            "-e",
+            json.dumps({"acs_unmanage_vms": [f"{PREFIX}web01"], "acs_unmanage_zone": "zone1"}),
+        )
+        run("the released domain stays on its host", ["virsh", "dominfo", f"{PREFIX}web01"], env)
+        banner("report of the last import run")
+        print(textwrap.indent((WORKDIR / "acs-report" / "import-summary.txt").read_text(), "  "))
     finally:
         sim.stop()
         factory.close()
