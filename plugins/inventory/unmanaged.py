@@ -24,6 +24,14 @@ description:
     type with C(env) injectors), so no secret lives in the file."
   - Secrets (O(api_secret), external host passwords) are used for the API calls only and
     never appear in host variables or in the cache.
+  - "Host variables: C(acs_instance) (the instance as listed), C(acs_source), C(acs_zone_id),
+    C(acs_cluster_id), C(acs_cluster_name), C(acs_location) (host or URI), C(acs_plan) (the
+    planner's result: C(ok), C(params), C(problems), C(notes)), C(acs_import_params),
+    C(acs_wave), C(acs_import), C(acs_plan_file_problems), C(acs_listed) (false for a plan row
+    whose VM is no longer unmanaged), and C(ansible_connection=local)."
+  - "Groups: C(acs_unmanaged) (all), C(acs_import) (to import, in wave order),
+    C(acs_source_<source>), C(acs_plan_ok) and C(acs_plan_problems)."
+  - A VM name seen twice (two hosts, or two sources) becomes C(<name>@<host or URI>).
 extends_documentation_fragment:
   - constructed
   - inventory_cache
@@ -82,7 +90,8 @@ options:
   libvirt_uris:
     description:
       - libvirt URIs whose domains to list directly, e.g. C(qemu+ssh://root@kvm3/system).
-        Each entry is a URI string or a dict with C(uri) and optional C(zone) / C(cluster).
+        Each entry is a URI string or a dict with C(uri) and optional C(zone) / C(cluster)
+        (ids or names, for planning) and C(vlan_root) (root of C(/proc/net/vlan) for local URIs).
     type: list
     elements: raw
     default: []
@@ -289,7 +298,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         zone = _find(zones, str(spec["zone"]), "zone") if spec.get("zone") else None
         cluster = _find(clusters, str(spec["cluster"]), "cluster") if spec.get("cluster") else None
         zone_id = zone["id"] if zone else (cluster or {}).get("zoneid")
-        return [self._record("libvirt", vm, cluster, zone_id, uri) for vm in libvirt_instances(uri)]
+        vlan_root = str(spec.get("vlan_root") or "/")
+        listed = libvirt_instances(uri, vlan_root=vlan_root)
+        return [self._record("libvirt", vm, cluster, zone_id, uri) for vm in listed]
 
     @staticmethod
     def _not_listed(found: list[dict[str, Any]], overrides: dict[tuple[str, str], dict[str, Any]]) -> list[dict]:

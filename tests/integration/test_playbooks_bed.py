@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from acs_simulator.fixtures import EMBEDDED_SEED, SimHandle
+from acs_simulator.fixtures import EMBEDDED_SEED, SimApiError, SimHandle
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOKS = REPO / "playbooks"
@@ -111,12 +111,23 @@ class Bed:
         proc = subprocess.run(cmd, cwd=self.directory, env=self.env, capture_output=True, text=True, timeout=timeout)
         return Run(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
 
+    def read(self, command: str, **params: Any) -> dict[str, Any]:
+        """A list call for the test's own checks, retried through injected 5xx faults."""
+        for _ in range(50):
+            try:
+                return self.sim.call(command, **params)
+            except SimApiError as error:
+                if error.status < 500:
+                    raise
+                time.sleep(0.05)
+        raise AssertionError(f"{command} kept failing with 5xx")
+
     def managed(self) -> list[dict[str, Any]]:
-        return self.sim.call("listVirtualMachines", listall="true").get("virtualmachine", [])
+        return self.read("listVirtualMachines", listall="true").get("virtualmachine", [])
 
     def unmanaged(self) -> list[dict[str, Any]]:
-        cluster = self.sim.first("listClusters", "cluster")
-        return self.sim.call("listUnmanagedInstances", clusterid=cluster["id"]).get("unmanagedinstance", [])
+        cluster = self.read("listClusters")["cluster"][0]
+        return self.read("listUnmanagedInstances", clusterid=cluster["id"]).get("unmanagedinstance", [])
 
     def report(self) -> dict[str, Any]:
         return json.loads((self.directory / "acs-report" / "import-report.json").read_text())

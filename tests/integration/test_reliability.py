@@ -58,11 +58,8 @@ def test_faults_and_a_restart_mid_wave_converge_within_two_reruns(tmp_path: Path
         runner.start()
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and runner.is_alive():
-            try:
-                if len(bed.managed()) >= 30:
-                    break
-            except Exception:  # noqa: BLE001 - 5xx faults hit this read too; just look again
-                pass
+            if len(bed.managed()) >= 30:
+                break
             time.sleep(0.5)
         restarted_with = len(_state(bed)[0])
         bed.sim.restart(hard=True)  # a crash: jobs in flight are cancelled on start-up
@@ -72,9 +69,10 @@ def test_faults_and_a_restart_mid_wave_converge_within_two_reruns(tmp_path: Path
         runs = [first[0]]
         while runs[-1].rc != 0 and len(runs) < 3:
             runs.append(bed.playbook("import", *args, timeout=600))
-        assert runs[-1].rc == 0, f"not converged after {len(runs) - 1} reruns:\n{runs[-1].output[-3000:]}"
+        summary = (bed.directory / "acs-report" / "import-summary.txt").read_text()
+        assert runs[-1].rc == 0, f"not converged after {len(runs) - 1} reruns:\n{summary}\n{runs[-1].output[-1500:]}"
         stats = bed.sim.stats()["injected"]
-        assert stats["error_5xx"] > 0 and stats["job_failed"] + 0 >= 0
+        assert stats["error_5xx"] > 0  # faults were really injected (counted since the restart)
         managed, unmanaged = _state(bed)
         names = {vm_name(i) for i in range(VMS)}
         assert [name for name, count in managed.items() if count > 1] == []  # no duplicate imports
@@ -83,7 +81,8 @@ def test_faults_and_a_restart_mid_wave_converge_within_two_reruns(tmp_path: Path
         totals = bed.report()["totals"]
         assert sum(totals.values()) == VMS and set(totals) <= {"imported", "already managed"}
         final = bed.playbook("import", *args, timeout=600)
-        assert final.rc == 0 and final.changed() == 0, final.output[-3000:]
+        failed = [vm for vm in bed.report()["vms"] if vm["outcome"] != "already managed"]
+        assert final.rc == 0 and final.changed() == 0, failed
     finally:
         bed.sim.stop()
 
