@@ -192,7 +192,9 @@ def test_precomputed_plan_needs_two_calls_and_stale_plans_are_refused(sim, env, 
 def test_mac_conflict_is_found_up_front_and_forced_imports(sim, env, kvm_domains, tmp_path) -> None:
     first = kvm_domains("mac1")
     twin = kvm_domains("mac2", macs=list(first.macs))
-    assert run_module(tmp_path, "import_unmanaged", basic_args(first.name), env)["state"] == "imported"
+    imported = run_module(tmp_path, "import_unmanaged", basic_args(first.name), env)
+    assert not imported.get("failed"), imported.get("msg")
+    assert imported["state"] == "imported"
 
     blocked = run_module(tmp_path, "import_unmanaged", basic_args(twin.name), env)
     assert blocked.get("failed")

@@ -59,7 +59,7 @@ def domain_xml(name: str, disks: list[Path], nics: list[tuple[str, str]], memory
     return f"""<domain type='qemu'><name>{name}</name><memory unit='MiB'>{memory_mb}</memory>
       <vcpu>{vcpus}</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os>
       <cputune><shares>{500 * vcpus}</shares></cputune>
-      <devices>{disk_xml}{nic_xml}<graphics type='vnc' port='-1' listen='127.0.0.1'/></devices></domain>"""
+      <devices>{disk_xml}{nic_xml}</devices></domain>"""
 
 
 def random_mac() -> str:
