@@ -16,10 +16,6 @@ starting a second copy, tags the VM and still removes only the copies it can pro
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-import shlex
 import time
 from typing import Any
 
@@ -32,113 +28,33 @@ from ansible_collections.acs.ingest.plugins.module_utils._errors import (
     JobTimeoutError,
     SshError,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._external_local import local_instance
-from ansible_collections.acs.ingest.plugins.module_utils._external_preflight import (
+from ansible_collections.acs.ingest.plugins.module_utils._external_domain import (
     PreflightReport,
     instance_from_report,
     normalize_temppath,
-    run_external_preflight,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._external_local import local_instance
+from ansible_collections.acs.ingest.plugins.module_utils._external_preflight import run_external_preflight
+from ansible_collections.acs.ingest.plugins.module_utils._external_support import (
+    SOURCE_TAG,
+    SOURCE_UUID_TAG,
+    derive_cluster,
+    find_tagged,
+    marker_path,
+    proven_copies,
+    read_remote_json,
+    source_tag,
+    write_marker,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._lookup import (
+    find_domain,
+    find_host,
+    find_project,
+    find_zone,
+    resolve_one,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._plan import build_import_plan
 from ansible_collections.acs.ingest.plugins.module_utils._ssh import SshSession
-
-SOURCE_TAG = "acs.ingest.source"
-SOURCE_UUID_TAG = "acs.ingest.source-uuid"
-# CloudStack names its temporary copy <temppath><random UUID> (facts §3.5).
-UUID_NAME = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-UUID_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
-
-
-def source_tag(params: dict[str, Any], pool_id: str | None = None) -> str:
-    if params["importsource"] == "external":
-        return f"external:{params['host']}/{params['name']}"
-    return f"{params['importsource']}:{pool_id}/{params['diskpath']}"
-
-
-def marker_path(temppath: str, domain: str) -> str:
-    digest = hashlib.sha256(domain.encode()).hexdigest()[:16]
-    return f"{temppath}.acs-ingest-{digest}.json"
-
-
-class Resolver:
-    """Name-or-id lookups for the few objects the planner does not resolve."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-
-    def one(self, command: str, field: str, value: str, fix: str, **query: Any) -> dict[str, Any]:
-        if UUID_ID.match(value):
-            found = self.client.list_all(command, id=value, **query)
-        else:
-            found = [i for i in self.client.list_all(command, name=value, **query) if i.get("name") == value]
-        if len(found) == 1:
-            return found[0]
-        if not found:
-            names = sorted({str(i.get("name")) for i in self.client.list_all(command, **query)})
-            raise InputError(field, f"no {field} {value!r} (known: {', '.join(names[:10]) or 'none'})", fix)
-        raise InputError(field, f"{value!r} matches {len(found)} objects", f"give the {field} by id")
-
-    def cluster_for(
-        self, params: dict[str, Any], zone: dict[str, Any], host: dict[str, Any] | None, pool: dict[str, Any] | None
-    ) -> str:
-        """importVm demands clusterid although KVM sources never use it (facts §1.6): derive one."""
-        if params.get("cluster"):
-            return self.one(
-                "listClusters", "cluster", params["cluster"], "name a KVM cluster of the zone", zoneid=zone["id"]
-            )["id"]
-        for item in (host, pool):
-            if item and item.get("clusterid"):
-                return str(item["clusterid"])
-        clusters = [
-            c
-            for c in self.client.list_all("listClusters", zoneid=zone["id"], hypervisor="KVM")
-            if str(c.get("allocationstate", "Enabled")) == "Enabled"
-        ]
-        if not clusters:
-            raise InputError(
-                "cluster",
-                f"zone {zone['name']} has no enabled KVM cluster",
-                "importVm needs a KVM cluster id even for external sources; add or enable one",
-            )
-        return str(clusters[0]["id"])
-
-
-def find_tagged(client: Any, zone_id: str, tag: str) -> dict[str, Any] | None:
-    vms = client.list_all("listVirtualMachines", zoneid=zone_id, listall=True, tags=[{"key": SOURCE_TAG, "value": tag}])
-    return vms[0] if vms else None
-
-
-def _remote_json(ssh: SshSession, path: str) -> dict[str, Any] | None:
-    result = ssh.run(f"cat -- {shlex.quote(path)}", timeout=30)
-    if not result.ok:
-        return None
-    try:
-        data = json.loads(result.stdout)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _write_marker(ssh: SshSession, path: str, data: dict[str, Any]) -> None:
-    payload = shlex.quote(json.dumps(data))
-    ssh.run(f"umask 077; printf %s {payload} > {shlex.quote(path)}", timeout=30, check=True)
-
-
-def proven_copies(ssh: SshSession, temppath: str, before: dict[str, Any], sizes: set[int], started: float) -> list[str]:
-    """Temp files this import created: new since ``before``, CloudStack's UUID name, owned by the
-    SSH user, written after the job started, and a qcow2 whose virtual size is a source disk's."""
-    proven = []
-    for name, (_size, mtime) in ssh.list_files(temppath).items():
-        if name in before or not UUID_NAME.match(name) or mtime + 2 < started:
-            continue
-        info = ssh.run(f"qemu-img info -U --output=json {shlex.quote(temppath + name)}", timeout=60)
-        try:
-            data = json.loads(info.stdout) if info.ok else {}
-        except ValueError:
-            data = {}
-        if data.get("format") == "qcow2" and int(data.get("virtual-size") or -1) in sizes:
-            proven.append(temppath + name)
-    return sorted(proven)
 
 
 def _vm_summary(vm: dict[str, Any]) -> dict[str, Any]:
@@ -151,7 +67,6 @@ class ExternalImport:
         self.acs = acs
         self.p = acs.params
         self.client = acs.client
-        self.resolve = Resolver(self.client)
         self.result: dict[str, Any] = {"changed": False}
         # Where the time went (pre-flight, planning, the copy job, tagging, cleanup), in seconds.
         self.seconds: dict[str, float] = {}
@@ -166,25 +81,19 @@ class ExternalImport:
     # -- entry point -------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         p = self.p
-        zone = self.resolve.one("listZones", "zone", p["zone"], "name an existing zone")
+        zone = find_zone(self.client, p["zone"])
         host = pool = None
         if p["importsource"] != "external":
-            pool = self.resolve.one(
+            pool = resolve_one(
+                self.client,
                 "listStoragePools",
-                "storage_pool",
                 p["storage_pool"],
-                "name the primary pool that holds diskpath",
+                kind="storage pool",
+                field="storage_pool",
                 zoneid=zone["id"],
             )
             if p.get("destination_host"):
-                host = self.resolve.one(
-                    "listHosts",
-                    "destination_host",
-                    p["destination_host"],
-                    "name the KVM host that has the local pool",
-                    zoneid=zone["id"],
-                    type="Routing",
-                )
+                host = find_host(self.client, p["destination_host"], field="destination_host", zoneid=zone["id"])
         tag = source_tag(p, pool["id"] if pool else None)
         self.result["source"] = tag
         existing = find_tagged(self.client, zone["id"], tag)
@@ -204,7 +113,7 @@ class ExternalImport:
         pending = None
         try:
             with SshSession(p["host"], p["username"], p.get("password")) as ssh:
-                pending = _remote_json(ssh, marker)
+                pending = read_remote_json(ssh, marker)
         except SshError as error:
             # Reported by the pre-flight after the libvirt checks, so each failure keeps its own message.
             ssh_error = error
@@ -251,7 +160,7 @@ class ExternalImport:
         def remember(jobid: str) -> None:
             state["jobid"] = jobid
             with SshSession(p["host"], p["username"], p.get("password")) as ssh:
-                _write_marker(ssh, marker, state)
+                write_marker(ssh, marker, state)
 
         try:
             self._mark = time.monotonic()
@@ -310,15 +219,11 @@ class ExternalImport:
             )
         }
         if p.get("domain"):
-            wishes["domainid"] = self.resolve.one(
-                "listDomains", "domain", p["domain"], "name an existing domain", listall=True
-            )["id"]
+            wishes["domainid"] = find_domain(self.client, p["domain"])["id"]
         if p.get("project"):
-            wishes["projectid"] = self.resolve.one(
-                "listProjects", "project", p["project"], "name a project", listall=True
-            )["id"]
+            wishes["projectid"] = find_project(self.client, p["project"])["id"]
         catalog = fetch_zone_catalog(self.client, zone["id"]).as_planner_input()
-        cluster = self.resolve.cluster_for(p, zone, host, pool)
+        cluster = derive_cluster(self.client, p, zone, host, pool)
         plan = build_import_plan(instance, wishes, catalog, cluster_id=cluster, zone_id=zone["id"], for_import_vm=True)
         self.result["notes"] = plan.note_lines()
         if not plan.ok:
@@ -404,8 +309,8 @@ class ExternalImport:
             raise InputError(
                 "destination_host", "importsource=local needs the KVM host that has the pool", "set destination_host"
             )
-        network = self.resolve.one(
-            "listNetworks", "network", p["network"], "name a guest network of the zone", zoneid=zone["id"], listall=True
+        network = resolve_one(
+            self.client, "listNetworks", p["network"], kind="network", field="network", zoneid=zone["id"], listall=True
         )
         instance, checks = local_instance(p, pool, host)
         self.result["preflight"] = {"checks": checks}

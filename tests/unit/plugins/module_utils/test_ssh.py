@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 from ansible_collections.acs.ingest.plugins.module_utils._errors import SshError
-from ansible_collections.acs.ingest.plugins.module_utils._external_import import (
-    UUID_NAME,
-    marker_path,
-    source_tag,
-)
-from ansible_collections.acs.ingest.plugins.module_utils._external_preflight import (
+from ansible_collections.acs.ingest.plugins.module_utils._external_domain import (
     domain_disks,
     domain_nics,
     libvirt_uri,
     normalize_temppath,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._external_support import (
+    UUID_NAME,
+    marker_path,
+    source_tag,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._ssh import parse_df_avail
 
