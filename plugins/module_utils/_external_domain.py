@@ -15,8 +15,11 @@ from typing import Any
 
 try:
     from lxml import etree
-except ImportError:  # the pre-flight reports the missing library before anything here runs
+
+    LXML_IMPORT_ERROR: str | None = None
+except ImportError as exc:  # the pre-flight reports the missing library before anything here runs
     etree = None
+    LXML_IMPORT_ERROR = str(exc)
 
 
 def libvirt_uri(host: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._errors import AcsIngestError, LibvirtHostError
 from ansible_collections.acs.ingest.plugins.module_utils._external_domain import (
+    LXML_IMPORT_ERROR,
     PreflightReport,
     SourceDisk,
     domain_disks,
@@ -31,13 +32,11 @@ from ansible_collections.acs.ingest.plugins.module_utils._ssh import SshSession
 
 try:
     import libvirt
-    from lxml import etree  # noqa: F401  (needed by _external_domain; checked here once)
 
-    HAS_LIBVIRT = True
-    LIBVIRT_IMPORT_ERROR: str | None = None
-except ImportError as exc:  # reported through missing_required_lib by the module
-    HAS_LIBVIRT = False
+    LIBVIRT_IMPORT_ERROR: str | None = LXML_IMPORT_ERROR
+except ImportError as exc:  # reported as one clear message by run_external_preflight
     LIBVIRT_IMPORT_ERROR = str(exc)
+HAS_LIBVIRT = LIBVIRT_IMPORT_ERROR is None
 
 LISTEN_TCP_FIX = (
     "run the role acs.ingest.libvirt_listen_tcp on the external host (libvirtd must listen on TCP 16509 "

@@ -26,7 +26,7 @@ description:
   - When the job outlives O(timeout), a marker with the job id stays in O(temppath); the next run waits for that
     job instead of starting a second copy, then tags the VM and cleans up.
 author:
-  - acs.ingest contributors
+  - acs.ingest contributors (@acs-ingest)
 extends_documentation_fragment:
   - acs.ingest.connection
   - acs.ingest.attributes
