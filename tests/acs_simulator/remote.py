@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import subprocess
 import uuid
 from pathlib import Path
@@ -64,7 +65,7 @@ def copy_remote_disk(
         client.connect(
             host, port=22, username=username, password=password, timeout=30, allow_agent=False, look_for_keys=False
         )
-        cmd = f"qemu-img convert -O qcow2 '{source}' '{remote_tmp}'"
+        cmd = f"qemu-img convert -O qcow2 {shlex.quote(source)} {shlex.quote(remote_tmp)}"
         _stdin, stdout, stderr = client.exec_command(cmd, timeout=timeout)
         if stdout.channel.recv_exit_status() != 0:
             raise DiskError(f"qemu-img convert failed: {stderr.read().decode().strip()}")
@@ -76,7 +77,7 @@ def copy_remote_disk(
         return name
     except (paramiko.SSHException, OSError, DiskError) as exc:
         with contextlib.suppress(paramiko.SSHException, OSError):
-            client.exec_command(f"rm -f '{remote_tmp}'", timeout=30)
+            client.exec_command(f"rm -f {shlex.quote(remote_tmp)}", timeout=30)
         local.unlink(missing_ok=True)
         raise DiskError(str(exc)) from None
     finally:
