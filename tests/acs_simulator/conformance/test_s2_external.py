@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from infra.external_host import DiskSpec
 
 from acs_simulator.fixtures import SimApiError, SimHandle
 
@@ -184,3 +185,34 @@ def test_import_shared_and_local(acs_sim: SimHandle) -> None:
     finally:
         for path in (disk, overlay, local):
             path.unlink(missing_ok=True)
+
+
+def test_import_external_auto_maps_nic_to_first_network(
+    acs_sim: SimHandle, external_kvm_host, external_domain_factory
+) -> None:
+    dom = external_domain_factory("h3auto", disks=(DiskSpec("qcow2"),))
+    i = ids(acs_sim)
+    temp = Path(tempfile.mkdtemp(prefix="h3sim-temppath-", dir="/tmp"))
+    temp.chmod(0o1777)
+    try:
+        job = acs_sim.run(
+            "importVm",
+            timeout=180,
+            **_base(
+                i,
+                dom.name,
+                "external",
+                host=external_kvm_host.address,
+                username=external_kvm_host.ssh_user,
+                password=external_kvm_host.ssh_password,
+                temppath=str(temp),
+            ),
+        )
+    finally:
+        shutil.rmtree(temp)
+    assert job["jobstatus"] == 1, job
+    vm = job["jobresult"]["virtualmachine"]
+    # Remote NICs report vlanid -1, which counts as "has a VLAN": KVM takes the zone's first network.
+    assert vm["nic"][0]["networkid"] == acs_sim.call("listNetworks")["network"][0]["id"]
+    for vol in acs_sim.call("listVolumes", virtualmachineid=vm["id"])["volume"]:
+        (POOL / vol["path"]).unlink()

@@ -82,3 +82,9 @@ def test_unreachable_host_contributes_nothing(acs_sim_factory, sim_domains: Doma
     dom = sim_domains.create("down")
     found = unmanaged(sim, ids(sim)["cluster"], dom.name)
     assert [x["hostname"] for x in found] == ["kvm1"]
+
+
+def test_domain_without_cputune_has_no_cpuspeed(acs_sim: SimHandle, sim_domains: DomainFactory) -> None:
+    dom = sim_domains.create("notune", cputune=False)
+    [inst] = unmanaged(acs_sim, ids(acs_sim)["cluster"], dom.name)
+    assert "cpuspeed" not in inst and inst["cpunumber"] == 1  # 4.22's guard: listed, speed left out
