@@ -251,3 +251,21 @@ def test_shared_pool_disk_with_backing_file_fails_before_import(sim: Simulator, 
     assert result.get("failed") and result["field"] == "diskpath"
     assert "backing file" in result["msg"]
     assert "importVm" not in [c["command"] for c in result["api_calls"]]
+
+
+def test_local_pool_import_needs_the_host_and_is_idempotent(sim: Simulator, work) -> None:
+    name = f"extimp-local-{uuid.uuid4().hex[:6]}"
+    disk = sim.local_pool_dir / f"{name}.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(disk), "16M"], check=True)
+    args = {"importsource": "local", "zone": "zone1", "name": name, "diskpath": disk.name,
+            "storage_pool": "local-kvm1", "destination_host": "kvm1", "network": "l2-vlan200",
+            "template": "kvm-template", "service_offering": "tiny-1c-64m"}
+    missing = run_module(work, sim, {k: v for k, v in args.items() if k != "destination_host"})
+    assert missing.get("failed") and "destination_host" in missing["msg"]
+    first = run_module(work, sim, args)
+    assert not first.get("failed"), first.get("msg")
+    assert first["changed"] is True and first["source"].startswith("local:")
+    sent = next(c for c in first["api_calls"] if c["command"] == "importVm")["params"]
+    assert sent["hostid"] and sent["storageid"] and sent["clusterid"] and sent["importsource"] == "local"
+    again = run_module(work, sim, args)
+    assert again["changed"] is False and again["vm"]["id"] == first["vm"]["id"]
