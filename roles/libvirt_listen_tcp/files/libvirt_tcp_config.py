@@ -91,7 +91,7 @@ def with_block(text: str, keys: dict[str, str]) -> str:
 
 def with_listen_flag(text: str, var: str) -> str:
     """Make the daemon options variable contain --listen (classic mode)."""
-    match = re.search(rf'^\s*{var}\s*=\s*"?([^"\n]*)"?\s*$', text, flags=re.M)
+    match = re.search(rf'^[ \t]*{var}[ \t]*=[ \t]*"?([^"\n]*)"?[ \t]*$', text, flags=re.M)
     opts = match.group(1).split() if match else []
     if "--listen" in opts or "-l" in opts:
         return text
