@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: acs.ingest contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Helper script of acs.ingest.libvirt_listen_tcp: try qemu+tcp the way CloudStack does.
