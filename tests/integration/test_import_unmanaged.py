@@ -26,7 +26,7 @@ def sim(acs_sim_factory: Any, tmp_path: Path) -> Any:
 
 @pytest.fixture
 def env(sim: Any, tmp_path: Path, installed_collection: Path) -> dict[str, str]:
-    return sim_env(sim, tmp_path / "journal")
+    return sim_env(sim, tmp_path / "journal", installed_collection)
 
 
 def ids(sim: Any, command: str, key: str, **params: Any) -> dict[str, str]:

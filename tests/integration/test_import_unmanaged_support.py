@@ -148,22 +148,31 @@ def domain_state(name: str) -> tuple[bool, bool, str]:
 
 # --- the collection as Ansible sees it -------------------------------------------------------------
 @pytest.fixture(scope="session")
-def installed_collection() -> Path:
-    """The collection as hack/install-collection.sh installs it; reinstalled when plugins/ changed."""
-    collections = Path(os.environ.get("ANSIBLE_COLLECTIONS_PATH", REPO / ".cache/collections")).resolve()
-    installed = collections / "ansible_collections/acs/ingest"
-    stale = any(
-        not (installed / path.relative_to(REPO)).exists()
-        or (installed / path.relative_to(REPO)).read_bytes() != path.read_bytes()
-        for path in (REPO / "plugins").glob("*/*.py")
+def installed_collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The collection built from this tree and installed the way hack/install-collection.sh does,
+    but into a private directory: other test runs reinstall the shared one at any moment, and a
+    half-installed collection makes ansible-playbook fail with "cannot resolve" in the middle.
+    """
+    work = tmp_path_factory.mktemp("h5a-collection")
+    subprocess.run(
+        ["ansible-galaxy", "collection", "build", "--force", "--output-path", str(work / "build")],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
     )
-    if stale:
-        subprocess.run(["bash", str(REPO / "hack/install-collection.sh")], check=True, capture_output=True)
-    return collections
+    tarball = next((work / "build").glob("acs-ingest-*.tar.gz"))
+    target = work / "collections"
+    subprocess.run(
+        ["ansible-galaxy", "collection", "install", "--force", "-p", str(target), str(tarball)],
+        check=True,
+        capture_output=True,
+    )
+    return target
 
 
-def sim_env(sim: Any, journal: Path) -> dict[str, str]:
+def sim_env(sim: Any, journal: Path, collections: Path) -> dict[str, str]:
     return {
+        "ANSIBLE_COLLECTIONS_PATH": str(collections),
         "CLOUDSTACK_ENDPOINT": sim.endpoint,
         "CLOUDSTACK_KEY": sim.api_key,
         "CLOUDSTACK_SECRET": sim.api_secret,

@@ -59,7 +59,7 @@ def test_unmanage_on_422_persists_domain_and_is_idempotent(
     acs_sim_factory, kvm_domains, installed_collection, tmp_path
 ):
     sim = start_sim(acs_sim_factory, tmp_path, "4.22")
-    env = sim_env(sim, tmp_path / "journal")
+    env = sim_env(sim, tmp_path / "journal", installed_collection)
     dom = kvm_domains("u422", persistent=False)
     vm = import_directly(sim, dom.name)
     before_db = store_rows(sim, "vm", "nic", "volume")
@@ -96,7 +96,7 @@ def test_unmanage_on_419_reports_transient_domain_and_refuses_422_options(
     acs_sim_factory, kvm_domains, installed_collection, tmp_path
 ):
     sim = start_sim(acs_sim_factory, tmp_path, "4.19")
-    env = sim_env(sim, tmp_path / "journal")
+    env = sim_env(sim, tmp_path / "journal", installed_collection)
     dom = kvm_domains("u419", persistent=False)
     vm = import_directly(sim, dom.name)
 
@@ -118,7 +118,7 @@ def test_unmanage_on_419_reports_transient_domain_and_refuses_422_options(
 
 def test_stopped_vm_on_419_is_refused_with_the_fix(acs_sim_factory, kvm_domains, installed_collection, tmp_path):
     sim = start_sim(acs_sim_factory, tmp_path, "4.19")
-    env = sim_env(sim, tmp_path / "journal")
+    env = sim_env(sim, tmp_path / "journal", installed_collection)
     dom = kvm_domains("s419")
     vm = import_directly(sim, dom.name)
     assert sim.run("stopVirtualMachine", id=vm["id"], forced=True, timeout=300)["jobstatus"] == 1
@@ -130,7 +130,7 @@ def test_stopped_vm_on_419_is_refused_with_the_fix(acs_sim_factory, kvm_domains,
 
 def test_stopped_vm_on_422_is_defined_on_the_chosen_host(acs_sim_factory, kvm_domains, installed_collection, tmp_path):
     sim = start_sim(acs_sim_factory, tmp_path, "4.22")
-    env = sim_env(sim, tmp_path / "journal")
+    env = sim_env(sim, tmp_path / "journal", installed_collection)
     dom = kvm_domains("s422", persistent=False)
     vm = import_directly(sim, dom.name)
 
@@ -150,7 +150,7 @@ def test_preconditions_are_checked_up_front_and_reported_together(
     acs_sim_factory, kvm_domains, installed_collection, tmp_path
 ):
     sim = start_sim(acs_sim_factory, tmp_path, "4.22")
-    env = sim_env(sim, tmp_path / "journal")
+    env = sim_env(sim, tmp_path / "journal", installed_collection)
     dom = kvm_domains("pre", persistent=False)
     vm = import_directly(sim, dom.name)
     template_id = vm["templateid"]
@@ -183,7 +183,7 @@ def test_preconditions_are_checked_up_front_and_reported_together(
     ],
 )
 def test_bad_input_is_one_clear_error(acs_sim, installed_collection, tmp_path, given, words) -> None:
-    env = sim_env(acs_sim, tmp_path / "journal")
+    env = sim_env(acs_sim, tmp_path / "journal", installed_collection)
     task = {key: value for key, value in args(**given).items() if value is not None}
     result = run_module(tmp_path, "unmanage_vm", task, env)
     assert result.get("failed")
