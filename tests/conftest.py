@@ -31,5 +31,5 @@ def _link_source_tree() -> None:
 
 _link_source_tree()
 from acs_simulator.fixtures import *  # noqa: F401,F403
-from infra.external_host import *  # noqa: F401,F403
 from infra.domains import test_domains  # noqa: F401
+from infra.external_host import *  # noqa: F401,F403
