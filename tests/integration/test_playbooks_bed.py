@@ -106,7 +106,8 @@ class Bed:
         )
 
     def playbook(self, name: str, *args: str, timeout: float = 600) -> Run:
-        cmd = ["ansible-playbook", "-i", str(self.inventory), str(PLAYBOOKS / f"{name}.yml"), *args]
+        path = Path(name) if name.endswith(".yml") else PLAYBOOKS / f"{name}.yml"  # a path, for experiments
+        cmd = ["ansible-playbook", "-i", str(self.inventory), str(path), *args]
         started = time.monotonic()
         proc = subprocess.run(cmd, cwd=self.directory, env=self.env, capture_output=True, text=True, timeout=timeout)
         return Run(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
