@@ -189,3 +189,23 @@ def test_bad_input_is_one_clear_error(acs_sim, installed_collection, tmp_path, g
     assert result.get("failed")
     assert words in result["msg"]
     assert "Traceback" not in result["_stdout"]
+
+
+def test_unmanage_job_timeout_then_rerun_awaits_the_same_job(
+    acs_sim_factory, kvm_domains, installed_collection, tmp_path
+):
+    sim = start_sim(acs_sim_factory, tmp_path, "4.22")
+    env = sim_env(sim, tmp_path / "journal", installed_collection)
+    dom = kvm_domains("uslow", persistent=False)
+    vm = import_directly(sim, dom.name)
+    sim.set_knobs(job_duration=10)
+    first = run_module(tmp_path, "unmanage_vm", args(id=vm["id"], timeout=1), env)
+    assert not first.get("failed"), first.get("msg")
+    assert first["state"] == "pending" and first["jobid"] and first["changed"] is True
+
+    second = run_module(tmp_path, "unmanage_vm", args(id=vm["id"], timeout=300), env)
+    assert not second.get("failed"), second.get("msg")
+    assert second["state"] == "unmanaged" and second["changed"] is False
+    assert "unmanageVirtualMachine" not in commands(second), "the rerun submitted a second unmanage"
+    assert sim.stats()["calls"].get("unmanageVirtualMachine") == 1
+    assert not still_managed(sim, vm["id"])
