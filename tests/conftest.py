@@ -6,6 +6,7 @@ Playbook-level tests use the collection that hack/install-collection.sh built an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -18,10 +19,9 @@ def _link_source_tree() -> None:
     target = _SRC_COLLECTIONS / "ansible_collections" / "acs" / "ingest"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        try:
+        # another pytest process may create it at the same moment
+        with contextlib.suppress(FileExistsError):
             os.symlink(REPO_ROOT, target)
-        except FileExistsError:  # another xdist worker won the race
-            pass
     if str(_SRC_COLLECTIONS) not in sys.path:
         sys.path.insert(0, str(_SRC_COLLECTIONS))
     tests_dir = str(REPO_ROOT / "tests")
