@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,23 @@ def test_unmanage_releases_vms_and_a_rerun_changes_nothing(bed: Bed) -> None:
     assert set(names) <= {u["name"] for u in bed.unmanaged()}
     again = bed.playbook("unmanage", "-e", extra)
     assert again.rc == 0 and again.changed() == 0, again.output[-3000:]
+
+
+def test_unmanage_before_422_runs_persist_domain_xml_on_the_kvm_host(tmp_path: Path) -> None:
+    bed = make_bed(tmp_path / "bed420", 2, profile="4.20")
+    try:
+        assert bed.playbook("discover").rc == 0
+        assert bed.playbook("import", "-f", "2").rc == 0
+        # the CloudStack host h6-testhost is this machine; the role talks to its test-driver URI
+        hosts = bed.directory / "kvm-hosts.ini"
+        hosts.write_text(f"h6-testhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+        extra = {"acs_unmanage_vms": [vm_name(0)], "acs_unmanage_zone": "zone1",
+                 "acs_persist_uri": f"test://{bed.directory / 'node.xml'}"}  # fmt: skip
+        run = bed.playbook("unmanage", "-i", str(hosts), "-e", json.dumps(extra))
+        assert run.rc == 0, run.output[-3000:]
+        assert "Persist the domains CloudStack left transient on this host" in run.output
+        assert "[h6-testhost]" in run.output and vm_name(0) in run.output
+        assert vm_name(0) in {u["name"] for u in bed.unmanaged()}
+        assert {vm["instancename"] for vm in bed.managed()} == {vm_name(1)}
+    finally:
+        bed.sim.stop()

@@ -148,8 +148,8 @@ class Run:
         return sum(host["changed"] for host in self.recap().values())
 
 
-def make_bed(directory: Path, count: int, knobs: dict[str, Any] | None = None) -> Bed:
+def make_bed(directory: Path, count: int, knobs: dict[str, Any] | None = None, profile: str = "4.22") -> Bed:
     directory.mkdir(parents=True, exist_ok=True)
     node = write_test_host(directory, count)
-    sim = SimHandle(directory / "sim", bed_seed(directory, node), "4.22", knobs)
+    sim = SimHandle(directory / "sim", bed_seed(directory, node), profile, knobs)
     return Bed(directory, sim, count)
