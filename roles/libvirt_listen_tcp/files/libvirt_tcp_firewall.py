@@ -124,7 +124,7 @@ def iptables(module: ScriptModule, p: dict) -> bool:
     has_chain = bool(_run(module, ["iptables", "-S", CHAIN], check=False))
     if p["state"] == "absent":
         if has_chain and not module.check_mode:
-            while subprocess.run(["iptables", "-C", *jump], capture_output=True).returncode == 0:
+            while subprocess.run(["iptables", "-C", *jump], capture_output=True, check=False).returncode == 0:
                 _run(module, ["iptables", "-D", *jump])
             _run(module, ["iptables", "-F", CHAIN])
             _run(module, ["iptables", "-X", CHAIN])
@@ -133,7 +133,7 @@ def iptables(module: ScriptModule, p: dict) -> bool:
     rules.append(["-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"])
     wanted = [f"-N {CHAIN}"] + [f"-A {CHAIN} " + " ".join(r) for r in rules]
     current = _run(module, ["iptables", "-S", CHAIN], check=False).splitlines()
-    jumped = subprocess.run(["iptables", "-C", *jump], capture_output=True).returncode == 0
+    jumped = subprocess.run(["iptables", "-C", *jump], capture_output=True, check=False).returncode == 0
     normalised = [line.replace("/32 ", " ") for line in current]
     if jumped and normalised == [w.replace("/32 ", " ") for w in wanted]:
         return False
@@ -159,7 +159,7 @@ def firewalld(module: ScriptModule, p: dict) -> bool:
         for permanent in ([], ["--permanent"]):
             present_now = (
                 subprocess.run(
-                    ["firewall-cmd", *permanent, f"--query-rich-rule={rule}"], capture_output=True
+                    ["firewall-cmd", *permanent, f"--query-rich-rule={rule}"], capture_output=True, check=False
                 ).returncode
                 == 0
             )
