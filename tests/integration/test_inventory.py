@@ -140,3 +140,24 @@ def test_verify_file_accepts_the_documented_names(tmp_path: Path, name: str, acc
     path = tmp_path / name
     path.write_text("plugin: acs.ingest.unmanaged\n")
     assert InventoryModule().verify_file(str(path)) is accepted
+
+
+@pytest.mark.external_host
+def test_external_host_source_lists_stopped_vms_without_leaking_the_password(bed: Bed, external_domain_factory) -> None:
+    from infra.external_host import DiskSpec
+
+    dom = external_domain_factory("h6ext-inv", [DiskSpec("qcow2", 16)])
+    password = "acs-import-test-pw"
+    bed.write_inventory(
+        all_kvm_clusters=False,
+        external_hosts=[{"host": "127.0.0.2", "zone": "zone1", "cluster": "cluster1", "username": "acsimport",
+                         "password": password}],
+    )  # fmt: skip
+    rc, data, output = inventory(bed)
+    assert rc == 0, output
+    hostvars = plain(data["_meta"]["hostvars"])
+    assert dom.name in hostvars and not [name for name in hostvars if name.startswith("h6vm")]
+    host = hostvars[dom.name]
+    assert host["acs_source"] == "external" and host["acs_location"] == "127.0.0.2"
+    assert host["acs_plan"]["command"] == "importVm" and host["acs_instance"]["powerstate"] == "PowerOff"
+    assert password not in output
