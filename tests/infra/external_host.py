@@ -7,6 +7,9 @@ Fixtures exported to tests/conftest.py:
   disk directory).
 - ``external_domain_factory`` (function): creates shut-off (or running) QEMU domains with qcow2
   and raw disks on that host and removes them, and their disk files, afterwards.
+- ``external_test_domains`` (function): the shared ``infra.domains.DomainFactory`` pointed at the
+  external host (disk images under its disk directory, readable by the SSH user), for tests that
+  want that factory's richer specs (buses, NIC models, backing files) on the external host.
 
 Plain helpers (usable outside pytest): :func:`ensure_external_host`, :func:`create_external_domain`,
 :func:`remove_external_domain`.
@@ -36,6 +39,7 @@ __all__ = [
     "create_external_domain",
     "ensure_external_host",
     "external_domain_factory",
+    "external_test_domains",
     "external_kvm_host",
     "remove_external_domain",
 ]
@@ -204,3 +208,19 @@ def external_domain_factory(external_kvm_host: ExternalKvmHost) -> Iterator:
     yield make
     for dom in reversed(created):
         remove_external_domain(external_kvm_host, dom)
+
+
+@pytest.fixture
+def external_test_domains(external_kvm_host: ExternalKvmHost) -> Iterator:
+    """infra.domains.DomainFactory on qemu+tcp://127.0.0.2/system; everything it made is removed after."""
+    from infra.domains import DomainFactory
+
+    # The main libvirtd's image root is hidden from the external host (its /var/lib/libvirt is
+    # private), so images go to the external host's disk directory, visible from both sides.
+    factory = DomainFactory(uri=external_kvm_host.uri, image_root=external_kvm_host.disk_dir,
+                            prefix=f"{NAME_PREFIX}{uuid.uuid4().hex[:6]}-")
+    try:
+        yield factory
+    finally:
+        factory.close()
+

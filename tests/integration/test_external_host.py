@@ -86,3 +86,22 @@ def test_start_is_idempotent(external_kvm_host: ExternalKvmHost) -> None:
                            timeout=60)
     assert before.returncode == 0 and again.returncode == 0
     assert "already running" in again.stderr
+
+
+def test_shared_domain_factory_works_on_the_external_host(external_kvm_host, external_test_domains) -> None:
+    from infra.domains import DiskSpec as FactoryDisk
+
+    dom = external_test_domains.create("factory", running=False, disks=[FactoryDisk(size_mib=16)])
+    conn = external_kvm_host.connect()
+    try:
+        assert conn.lookupByName(dom.name).state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
+    finally:
+        conn.close()
+    client = _ssh(external_kvm_host)
+    try:
+        _, out, err = client.exec_command(f"qemu-img info --output=json -U {dom.disks[0].path}", timeout=30)
+        assert out.channel.recv_exit_status() == 0, err.read().decode()
+        assert json.loads(out.read())["virtual-size"] == 16 * 1024 * 1024
+    finally:
+        client.close()
+
