@@ -109,7 +109,9 @@ def main() -> int:
         cpu = children_cpu() - cpu_before
         requests_after = api_calls(bed)
         if run.rc != 0:
-            raise SystemExit(f"import failed:\n{run.output[-4000:]}")
+            summary = (bed.directory / "acs-report" / "import-summary.txt").read_text().splitlines()
+            bad = [line for line in summary[1:] if " imported " not in line]
+            raise SystemExit(f"import failed: {summary[0]}\n" + "\n".join(bad[:20]))
         totals = bed.report()["totals"]
         calls = {k: requests_after.get(k, 0) - requests_before.get(k, 0) for k in requests_after}
         polls = calls.pop("queryAsyncJobResult", 0)
