@@ -74,6 +74,8 @@ stage docs stage_docs
 stage molecule stage_molecule
 if [ "${ACS_INGEST_SKIP_BENCHMARKS:-0}" != 1 ]; then stage benchmarks stage_benchmarks; fi
 
+[ -x tests/infra/external_host.sh ] && bash tests/infra/external_host.sh stop >/dev/null 2>&1 || true
+
 echo
 echo "passed stages: ${passed[*]:-none}"
 echo "failed stages: ${failed[*]:-none}"
