@@ -169,8 +169,16 @@ def import_outcome(result: Mapping[str, Any], row: Mapping[str, Any], started: f
         "id": vm.get("id", "") if isinstance(vm, Mapping) else "",
         "duration_s": round(max(float(finished) - float(started), 0.0), 1),
         "jobid": result.get("jobid", "") or "",
-        "error": " ".join(str(result.get("msg", "")).split()) if outcome == "failed" else "",
+        "error": _error(outcome, result),
     }
+
+
+def _error(outcome: str, result: Mapping[str, Any]) -> str:
+    if outcome == "failed":
+        return " ".join(str(result.get("msg", "")).split())
+    if outcome == "skipped":  # the import play only runs import_unmanaged for VMs on CloudStack hosts
+        return "not on a CloudStack host: import external/libvirt VMs with acs.ingest.external_vm_import"
+    return ""
 
 
 def import_report_csv(outcomes: list[Mapping[str, Any]]) -> str:
