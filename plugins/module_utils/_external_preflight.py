@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ansible_collections.acs.ingest.plugins.module_utils._domain_xml import STATE_NAMES
 from ansible_collections.acs.ingest.plugins.module_utils._errors import AcsIngestError, LibvirtHostError
 from ansible_collections.acs.ingest.plugins.module_utils._external_domain import (
     LXML_IMPORT_ERROR,
@@ -46,16 +47,6 @@ LISTEN_TCP_FIX = (
 SUPPORTED_FORMATS = ("raw", "qcow2")
 # libvirt virDomainState values CloudStack maps to PowerOff (facts §3.2): SHUTDOWN, SHUTOFF.
 POWER_OFF_STATES = (4, 5)
-STATE_NAMES = {
-    0: "nostate",
-    1: "running",
-    2: "blocked",
-    3: "paused",
-    4: "shutdown",
-    5: "shutoff",
-    6: "crashed",
-    7: "pmsuspended",
-}
 
 
 def _fail(msg: str, fix: str, field_name: str | None = None) -> AcsIngestError:
