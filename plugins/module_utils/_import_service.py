@@ -282,11 +282,16 @@ def failure_fix(error: JobFailedError) -> str | None:
     return error.fix
 
 
+def check_timing_options(params: dict[str, Any]) -> None:
+    """Shared by single and batch mode."""
+    for option in ("timeout", "poll_interval", "poll_max_interval"):
+        if params[option] is not None and params[option] <= 0:
+            raise InputError(option, f"must be a positive number of seconds, got {params[option]}", "raise it")
+
+
 def run_import(mod: Any) -> dict[str, Any]:
     """Entry point for the module: ``AcsModule.run(run_import)``."""
-    for option in ("timeout", "poll_interval", "poll_max_interval"):
-        if mod.params[option] is not None and mod.params[option] <= 0:
-            raise InputError(option, f"must be a positive number of seconds, got {mod.params[option]}", "raise it")
+    check_timing_options(mod.params)
     if not str(mod.params["name"]).strip():
         raise InputError("name", "is empty", "give the libvirt domain name of the instance")
     given = [name for name in PLANNING_OPTIONS if mod.params.get(name) not in (None, "", {}, [])]

@@ -27,14 +27,36 @@ options:
     description:
       - The KVM cluster whose hosts run the instance, by id or by name.
       - An id saves one API call, which matters in bulk runs.
+      - Required with O(name); in batch mode (O(instances)) each entry names its cluster.
     type: str
-    required: true
   name:
     description:
       - The instance name as the hypervisor knows it (the libvirt domain name).
+      - Required unless O(instances) is given.
     type: str
-    required: true
     aliases: [instance_name]
+  instances:
+    description:
+      - Batch mode. Import every VM of this list in one module run, keeping at most
+        O(concurrency) import jobs in flight and polling each with its own backoff.
+      - Each entry needs C(name) and C(cluster) and takes C(plan) (as O(plan)) or the planning
+        options (O(template), O(service_offering), O(nic_networks)...), plus C(forced),
+        C(migrate_allowed), C(jobid) and C(key) (a label returned with the VM's result, e.g.
+        the inventory host name). Module-level planning options are defaults for every entry.
+      - Per VM the same guarantees as single mode hold (idempotent, journal, check mode). One
+        listUnmanagedInstances per cluster replaces the per-VM lookup.
+      - One VM failing does not stop the others. When any VM failed, the task fails after all
+        VMs are done, with one line per failed VM in C(msg) and every VM in RV(vms).
+      - Mutually exclusive with O(name).
+    type: list
+    elements: dict
+  concurrency:
+    description:
+      - Batch mode only. The most import jobs this run keeps submitted and unfinished at once.
+      - Above CloudStack's own job concurrency the extra jobs wait in its queue, which keeps
+        the server busy while the module notices finished jobs.
+    type: int
+    default: 20
   displayname:
     description:
       - Display name of the imported VM. CloudStack uses O(name) when not set.
@@ -194,6 +216,14 @@ EXAMPLES = r"""
     timeout: 900
   delegate_to: localhost
 
+- name: Batch import of one wave, 30 jobs in flight at most, in one module run
+  acs.ingest.import_unmanaged:
+    instances:
+      - {name: web01, cluster: "{{ cluster_id }}", plan: "{{ hostvars['web01'].acs_plan }}", key: web01}
+      - {name: web02, cluster: "{{ cluster_id }}", template: kvm-template, service_offering: custom-constrained}
+    concurrency: 30
+  delegate_to: localhost
+
 - name: "Validate only: full pre-flight, show the call it would make"
   acs.ingest.import_unmanaged:
     cluster: cluster1
@@ -254,6 +284,20 @@ api_calls:
   returned: always
   type: list
   elements: dict
+vms:
+  description:
+    - Batch mode. One entry per VM of O(instances), in order, with C(name), C(key), C(outcome)
+      (V(imported), V(already managed), V(would import), V(pending), V(failed)), C(state), C(changed),
+      C(id), C(duration_s) (seconds from the start of the run), C(jobid), C(error), C(notes),
+      C(api_call), C(warnings) and C(vm) (a summary).
+  returned: batch mode, success or failure
+  type: list
+  elements: dict
+totals:
+  description: Batch mode. Number of VMs per outcome.
+  returned: batch mode
+  type: dict
+  sample: {"imported": 198, "already managed": 2}
 problems:
   description: Every planner problem (field, message, fix) when the pre-flight failed.
   returned: failure
@@ -262,14 +306,17 @@ problems:
 """
 
 from ansible.module_utils.basic import env_fallback
+from ansible_collections.acs.ingest.plugins.module_utils._import_batch import run_batch
 from ansible_collections.acs.ingest.plugins.module_utils._import_service import run_import
 from ansible_collections.acs.ingest.plugins.module_utils._module import AcsModule
 
 
 def main() -> None:
     argument_spec = {
-        "cluster": {"type": "str", "required": True},
-        "name": {"type": "str", "required": True, "aliases": ["instance_name"]},
+        "cluster": {"type": "str"},
+        "name": {"type": "str", "aliases": ["instance_name"]},
+        "instances": {"type": "list", "elements": "dict"},
+        "concurrency": {"type": "int", "default": 20},
         "displayname": {"type": "str"},
         "hostname": {"type": "str"},
         "account": {"type": "str"},
@@ -293,7 +340,13 @@ def main() -> None:
         "jobid": {"type": "str"},
         "job_journal": {"type": "path", "fallback": (env_fallback, ["ACS_INGEST_JOB_JOURNAL"])},
     }
-    AcsModule(argument_spec, mutually_exclusive=[("account", "project")]).run(run_import)
+    mod = AcsModule(
+        argument_spec,
+        mutually_exclusive=[("account", "project"), ("name", "instances")],
+        required_one_of=[("name", "instances")],
+        required_by={"name": "cluster"},
+    )
+    mod.run(run_batch if mod.params.get("instances") is not None else run_import)
 
 
 if __name__ == "__main__":
