@@ -120,6 +120,12 @@ class _Handler(BaseHTTPRequestHandler):
 class SimHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5. Every module process opens fresh connections,
+    # so 20-30 forks plus job polling overflow it; Linux then drops the SYN and the client
+    # retries after 1, 3, 7, 15 s, which on a loaded host outlasts api_timeout. A failed
+    # connect on importUnmanagedInstance (a write, never retried) loses that VM for the run.
+    # CloudStack's Jetty accepts with a large backlog, so this was a simulator artefact.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], sim: Simulator, verbose: bool = False) -> None:
         super().__init__(address, _Handler)
