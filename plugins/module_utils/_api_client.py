@@ -48,6 +48,16 @@ SECRET_KEY = re.compile(r"(?i)(password|secret|signature|token|passwd)")
 REDACTED = "********"
 
 
+def never_sent(exc: BaseException) -> bool:
+    """True when the request failed before any byte reached the server (connect refused or timed out)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.exceptions.ConnectionError) or isinstance(exc, requests.exceptions.ReadTimeout):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return type(reason).__name__ == "NewConnectionError"  # urllib3: the socket never connected
+
+
 def redact(params: dict[str, Any]) -> dict[str, Any]:
     """Copy of ``params`` with every secret-looking value replaced."""
     return {key: (REDACTED if SECRET_KEY.search(key) else value) for key, value in params.items()}
@@ -174,12 +184,13 @@ class CloudStackClient:
 
         ``retry`` opts this call into retries on connection errors and 5xx answers: right for
         reads, wrong for commands that start work (a lost answer does not mean lost work).
+        Every call is retried when the connection itself could not be made (nothing was sent).
         """
         params = {key: value for key, value in params.items() if value is not None}
         entry = ApiCall(command, redact(wire_params(params)))
         if record:
             self.calls.append(entry)
-        attempts = self.retries + 1 if retry else 1
+        attempts = self.retries + 1  # only retry=True calls, or requests that never left, use them
         for attempt in range(1, attempts + 1):
             try:
                 return getattr(self.cs, command)(**dict(params)) or {}
@@ -191,7 +202,10 @@ class CloudStackClient:
                 entry.outcome = "error"
                 raise self._api_error(command, exc, status) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                if retry and attempt < attempts:
+                # A request that never left (refused, or no TCP handshake in time) started no
+                # work, so even a write is safe to send again; a timeout or reset after sending
+                # is retried for reads only, since the server may have acted on it.
+                if (retry or never_sent(exc)) and attempt < attempts:
                     self.sleep(self.retry_delay * 2 ** (attempt - 1))
                     continue
                 entry.outcome = "error"
