@@ -337,37 +337,60 @@ def do_import(sim: Simulator, owner: dict[str, Any], p: Parsed) -> tuple[str, di
         if inst["_boottype"] == "UEFI":
             vm_details["UEFI"] = inst["_bootmode"]
         state = "Running" if inst["powerstate"] == "PowerOn" else "Stopped"
-        vm = register_vm(sim, owner, p, inst, zone, host, template, sizing, hostname, state, inst["name"], vm_details)
-        try:
+        # One transaction for the VM, its volumes and NICs: a request thread never lists the VM as
+        # managed while its NICs are missing (or while a failing import is being cleaned up), and
+        # a crash in between leaves nothing behind: the VM is then simply importable again.
+        with sim.store.transaction():
+            return _register(sim, owner, p, inst, zone, host, template, sizing, hostname, state, vm_details,
+                             (root, data, pools, data_map, nets, ips))  # fmt: skip
+
+
+def _register(
+    sim: Simulator,
+    owner: dict[str, Any],
+    p: Parsed,
+    inst: dict[str, Any],
+    zone: dict[str, Any],
+    host: dict[str, Any],
+    template: dict[str, Any],
+    sizing: dict[str, Any],
+    hostname: str,
+    state: str,
+    vm_details: dict[str, Any],
+    parts: tuple[Any, ...],
+) -> tuple[str, dict[str, Any]]:
+    root, data, pools, data_map, nets, ips = parts
+    vm = register_vm(sim, owner, p, inst, zone, host, template, sizing, hostname, state, inst["name"], vm_details)
+    try:
+        register_volume(
+            sim,
+            vm,
+            root,
+            pools[root["id"]],
+            "ROOT",
+            f"ROOT-{vm['_seq']}",
+            None,
+            0,
+            root.get("_filebasename") or root.get("imagepath"),
+        )
+        for n, disk in enumerate(data, start=1):
             register_volume(
                 sim,
                 vm,
-                root,
-                pools[root["id"]],
-                "ROOT",
-                f"ROOT-{vm['_seq']}",
-                None,
-                0,
-                root.get("_filebasename") or root.get("imagepath"),
+                disk,
+                pools[disk["id"]],
+                "DATADISK",
+                f"DATA-{vm['_seq']}-{disk['id']}",
+                data_map[disk["id"]],
+                n,
+                disk.get("_filebasename") or disk.get("imagepath"),
             )
-            for n, disk in enumerate(data, start=1):
-                register_volume(
-                    sim,
-                    vm,
-                    disk,
-                    pools[disk["id"]],
-                    "DATADISK",
-                    f"DATA-{vm['_seq']}-{disk['id']}",
-                    data_map[disk["id"]],
-                    n,
-                    disk.get("_filebasename") or disk.get("imagepath"),
-                )
-        except ApiError as err:
-            cleanup_vm(sim, vm)
-            raise server_error(f"Failed to import volumes while importing vm: {p.get('name')}. {err.text}") from None
-        try:
-            checks.register_nics(sim, vm, inst["nic"], nets, ips, bool(p.get("forced")))
-        except ApiError as err:
-            cleanup_vm(sim, vm)
-            raise server_error(f"Failed to import NICs while importing vm: {p.get('name')}. {err.text}") from None
-        return "virtualmachine", vm_view(sim, vm)
+    except ApiError as err:
+        cleanup_vm(sim, vm)
+        raise server_error(f"Failed to import volumes while importing vm: {p.get('name')}. {err.text}") from None
+    try:
+        checks.register_nics(sim, vm, inst["nic"], nets, ips, bool(p.get("forced")))
+    except ApiError as err:
+        cleanup_vm(sim, vm)
+        raise server_error(f"Failed to import NICs while importing vm: {p.get('name')}. {err.text}") from None
+    return "virtualmachine", vm_view(sim, vm)
