@@ -87,6 +87,61 @@ def test_faults_and_a_restart_mid_wave_converge_within_two_reruns(tmp_path: Path
         bed.sim.stop()
 
 
+def _import_call(bed: Bed, clusterid: str) -> dict[str, str]:
+    """importUnmanagedInstance parameters for any bed VM (what the planner chooses for them)."""
+
+    def named(items: list[dict], name: str) -> str:
+        return next(item["id"] for item in items if item["name"] == name)
+
+    return {
+        "clusterid": clusterid,
+        "serviceofferingid": named(bed.read("listServiceOfferings")["serviceoffering"], "custom-unconstrained"),
+        "templateid": named(bed.read("listTemplates", templatefilter="all")["template"], "kvm-template"),
+        "nicnetworklist[0].nic": "0",
+        "nicnetworklist[0].network": named(bed.read("listNetworks")["network"], "l2-vlan100"),
+        "details[0].cpuSpeed": "500",
+    }
+
+
+@pytest.mark.parametrize("kill_after", [0.2, 0.5, 0.9])
+def test_a_crash_with_import_jobs_in_flight_leaves_each_vm_imported_whole_or_importable(
+    tmp_path: Path, kill_after: float
+) -> None:
+    """A SIGKILL while 20 import jobs run: no half-imported VM, no VM both managed and unmanaged;
+    jobs of VMs left unmanaged are failed with 530 after the restart; importing those again
+    completes the set with no duplicate."""
+    count = 20
+    bed = make_bed(tmp_path / "bed", count, {"job_duration": 0.3, "max_concurrent_jobs": 20})
+    try:
+        clusterid = bed.read("listClusters")["cluster"][0]["id"]
+        call = _import_call(bed, clusterid)
+        jobs = {vm_name(i): bed.sim.call("importUnmanagedInstance", name=vm_name(i), **call)["jobid"]
+                for i in range(count)}  # fmt: skip
+        time.sleep(kill_after)
+        bed.sim.restart(hard=True)
+        managed, unmanaged = _state(bed)
+        assert not set(managed) & unmanaged and set(managed) | unmanaged == set(jobs)
+        store = bed.sim.store()
+        try:
+            nics = Counter(n["virtualmachineid"] for n in store.all("nic"))
+            volumes = Counter(v["virtualmachineid"] for v in store.all("volume"))
+            rows = store.all("vm")
+        finally:
+            store.close()
+        assert all(nics[vm["id"]] == 1 and volumes[vm["id"]] == 1 for vm in rows)  # imported whole, or not at all
+        for name, jobid in jobs.items():
+            job = bed.read("queryAsyncJobResult", jobid=jobid)
+            assert job["jobstatus"] in (1, 2)  # nothing stays "in progress" after the restart
+            if name in unmanaged:
+                assert job["jobstatus"] == 2 and job["jobresult"]["errorcode"] == 530
+        for name in sorted(unmanaged):
+            assert bed.sim.run("importUnmanagedInstance", name=name, **call)["jobstatus"] == 1
+        managed, unmanaged = _state(bed)
+        assert unmanaged == set() and sorted(managed) == sorted(jobs) and set(managed.values()) == {1}
+    finally:
+        bed.sim.stop()
+
+
 def test_check_mode_changes_neither_the_database_nor_libvirt(tmp_path: Path) -> None:
     bed = make_bed(tmp_path / "bed", 8)
     try:
@@ -97,8 +152,9 @@ def test_check_mode_changes_neither_the_database_nor_libvirt(tmp_path: Path) -> 
         assert bed.report()["totals"] == {"would import": 8}
         validated = bed.playbook("validate")
         assert validated.rc == 0 and validated.changed() == 0
-        unmanage = bed.playbook("unmanage", "--check", "-e", json.dumps({"acs_unmanage_vms": ["nope"],
-                                                                          "acs_unmanage_zone": "zone1"}))
+        unmanage = bed.playbook(
+            "unmanage", "--check", "-e", json.dumps({"acs_unmanage_vms": ["nope"], "acs_unmanage_zone": "zone1"})
+        )
         assert unmanage.rc != 0 and "nope" in unmanage.output  # a VM that does not exist is named
         assert _snapshot(bed) == before
     finally:
