@@ -246,17 +246,24 @@ class BatchRun:
     # --- the window -------------------------------------------------------------------------
     def _window(self, queue: deque[tuple[ImportRun, dict[str, Any]]], flights: list[_Flight]) -> None:
         inflight = list(flights)
-        while queue or inflight:
+
+        def top_up() -> None:
             while queue and len(inflight) < self.concurrency:
                 vm, extra = queue.popleft()
                 flight = self._submit(vm, extra)
                 if flight is not None:
                     inflight.append(flight)
-            now = self.clock()
-            for flight in [f for f in inflight if f.next_poll <= now]:
+
+        top_up()
+        while inflight:
+            # Oldest first: CloudStack runs jobs in submission order, so they finish first. A
+            # freed slot is refilled at once, not after the whole sweep: with dozens of jobs in
+            # flight a sweep takes a while, and the server should not wait for it.
+            for flight in [f for f in inflight if f.next_poll <= self.clock()]:  # in submission order
                 if self._poll(flight):
                     inflight.remove(flight)
-            if inflight:  # the window is full (or the queue empty): sleep until the next poll is due
+                    top_up()
+            if inflight:  # sleep until the next poll is due
                 wait = min(f.next_poll for f in inflight) - self.clock()
                 if wait > 0:
                     self.sleep(wait)
