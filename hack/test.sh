@@ -38,7 +38,7 @@ stage_sanity() {
 }
 
 stage_docs() {
-  local rc=0 plugin
+  local rc=0 plugin name
   for plugin in plugins/modules/*.py; do
     name=$(basename "$plugin" .py); [ "$name" = "__init__" ] && continue
     ansible-doc "acs.ingest.$name" >/dev/null || { echo "ansible-doc failed for module $name" >&2; rc=1; }

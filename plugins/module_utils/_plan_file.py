@@ -20,7 +20,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import yaml
+try:  # the plan file is read on the controller, where PyYAML comes with ansible-core
+    import yaml
+except ImportError:  # pragma: no cover - only on a target without PyYAML
+    yaml = None
 
 PLAN_VERSION = 1
 
@@ -53,8 +56,8 @@ COLUMNS: tuple[tuple[str, bool, str], ...] = (
     ("forced", True, "yes lets CloudStack replace MACs already in use"),
     ("migrate_allowed", True, "yes lets CloudStack move the VM or its volumes"),
 )
-COLUMN_NAMES = tuple(name for name, _, _ in COLUMNS)
-EDITABLE = frozenset(name for name, editable, _ in COLUMNS if editable)
+COLUMN_NAMES = tuple(name for name, _ignored, _ignored in COLUMNS)
+EDITABLE = frozenset(name for name, editable, _ignored in COLUMNS if editable)
 MAP_COLUMNS = ("nic_networks", "nic_ips", "disk_offerings", "details")
 BOOL_COLUMNS = ("import", "forced", "migrate_allowed")
 SOURCES = ("cloudstack", "external", "libvirt")
@@ -222,7 +225,7 @@ def load_csv(text: str) -> list[dict[str, str]]:
 
 
 def dump_yaml(rows: Iterable[Mapping[str, Any]]) -> str:
-    doc = {"plan_version": PLAN_VERSION, "columns": {name: help for name, _, help in COLUMNS}, "vms": []}
+    doc = {"plan_version": PLAN_VERSION, "columns": {name: help for name, _ignored, help in COLUMNS}, "vms": []}
     for row in rows:
         entry: dict[str, Any] = {}
         for name in COLUMN_NAMES:
@@ -235,14 +238,21 @@ def dump_yaml(rows: Iterable[Mapping[str, Any]]) -> str:
             else:
                 entry[name] = bool(value) if isinstance(value, bool) else _text(value)
         doc["vms"].append(entry)
-    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return _require_yaml().safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def _require_yaml() -> Any:
+    if yaml is None:
+        raise ValueError("plan: the YAML format needs PyYAML. Fix: pip install pyyaml, or use the CSV plan")
+    return yaml
 
 
 def load_yaml(text: str) -> list[Any]:
     """YAML text → raw rows. Raises ValueError with field and fix for an unusable document."""
+    yaml_lib = _require_yaml()
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        doc = yaml_lib.safe_load(text)
+    except yaml_lib.YAMLError as exc:
         raise ValueError(f"plan: not valid YAML ({str(exc).splitlines()[0]}). Fix: correct the syntax") from None
     if isinstance(doc, list):
         return doc

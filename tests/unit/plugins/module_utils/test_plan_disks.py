@@ -75,7 +75,7 @@ def test_unmapped_data_disk_names_the_disk_and_both_fixes() -> None:
 
 
 def test_mapping_the_root_disk_is_an_error() -> None:
-    _, findings = run([disk("0", 10), disk("1", 4)], {"disk_offerings": {"0": "Medium", "1": "Small"}})
+    _ignored, findings = run([disk("0", 10), disk("1", 4)], {"disk_offerings": {"0": "Medium", "1": "Small"}})
     assert codes(findings) == ["disk_root_mapped"]
 
 
@@ -86,7 +86,7 @@ def test_root_disk_can_be_chosen() -> None:
 
 
 def test_unknown_root_disk_still_reports_the_other_problems() -> None:
-    _, findings = run([disk("0", 10), disk("1", 4)], {"root_disk": "sdz"})
+    _ignored, findings = run([disk("0", 10), disk("1", 4)], {"root_disk": "sdz"})
     assert sorted(codes(findings)) == ["disk_unmapped", "unknown_key"]
 
 
@@ -116,7 +116,7 @@ def test_smallest_fit_with_nothing_large_enough() -> None:
 
 def test_smallest_fit_tie_is_ambiguous() -> None:
     offerings = OFFERINGS + [{"id": "do-20b", "name": "Medium SSD", "disksize": 20}]
-    _, findings = run([disk("0", 10), disk("1", 10)], {"disk_offering_policy": "smallest_fit"}, offerings)
+    _ignored, findings = run([disk("0", 10), disk("1", 10)], {"disk_offering_policy": "smallest_fit"}, offerings)
     assert codes(findings) == ["disk_fit_ambiguous"]
 
 
@@ -130,7 +130,7 @@ def test_custom_policy_uses_the_single_custom_offering() -> None:
 def test_custom_policy_needs_exactly_one_custom_offering(customs: int) -> None:
     fixed = [o for o in OFFERINGS if not o["iscustomized"]]
     extra = [{"id": f"c{i}", "name": f"C{i}", "iscustomized": "true"} for i in range(customs)]
-    _, findings = run([disk("0", 10), disk("1", 5)], {"disk_offering_policy": "custom"}, fixed + extra)
+    _ignored, findings = run([disk("0", 10), disk("1", 5)], {"disk_offering_policy": "custom"}, fixed + extra)
     assert codes(findings) == ["disk_policy_custom"]
 
 
@@ -143,7 +143,7 @@ def test_default_key_maps_every_other_data_disk() -> None:
 
 
 def test_explicit_fixed_offering_smaller_than_disk_quotes_cloudstack_sizes() -> None:
-    _, findings = run([disk("0", 10), disk("1", 20 + 1 / GIB)], {"disk_offerings": {"1": "Medium"}})
+    _ignored, findings = run([disk("0", 10), disk("1", 20 + 1 / GIB)], {"disk_offerings": {"1": "Medium"}})
     assert codes(findings) == ["disk_offering_too_small"]
     problem = findings.problems[0]
     # CloudStack floors both sizes in its message, so it reads "20GB ... 20GB".
@@ -159,13 +159,13 @@ def test_custom_offering_skips_the_size_comparison() -> None:
 
 def test_fixed_offering_of_size_zero_is_invalid() -> None:
     offerings = [{"id": "z", "name": "Zero", "disksize": 0, "iscustomized": False}]
-    _, findings = run([disk("0", 10), disk("1", 1)], {"disk_offerings": {"1": "Zero"}}, offerings)
+    _ignored, findings = run([disk("0", 10), disk("1", 1)], {"disk_offerings": {"1": "Zero"}}, offerings)
     assert codes(findings) == ["disk_offering_size_zero"]
 
 
 @pytest.mark.parametrize("gib", [None, 0])
 def test_data_disk_without_capacity(gib: float | None) -> None:
-    _, findings = run([disk("0", 10), disk("1", gib)], {"disk_offerings": {"1": "Custom"}})
+    _ignored, findings = run([disk("0", 10), disk("1", gib)], {"disk_offerings": {"1": "Custom"}})
     assert codes(findings) == ["disk_size"]
 
 
@@ -182,7 +182,7 @@ def test_root_without_controller() -> None:
 
 def test_data_disks_on_different_controllers() -> None:
     disks = [disk("0", 10, controller="ide"), disk("1", 1, controller="virtio"), disk("2", 1, "sda", "scsi")]
-    _, findings = run(disks, {"disk_offering_policy": "custom"})
+    _ignored, findings = run(disks, {"disk_offering_policy": "custom"})
     assert codes(findings) == ["disk_controller_mixed"]
     message = findings.problems[0].message
     assert "scsi: disk 2 (sda)" in message and "virtio: disk 1 (vdb)" in message
@@ -194,7 +194,7 @@ def test_root_on_another_controller_than_data_disks_is_allowed() -> None:
 
 
 def test_unknown_disk_key_and_unknown_offering_are_both_reported() -> None:
-    _, findings = run([disk("0", 10), disk("1", 1)], {"disk_offerings": {"1": "Huge", "vdq": "Small"}})
+    _ignored, findings = run([disk("0", 10), disk("1", 1)], {"disk_offerings": {"1": "Huge", "vdq": "Small"}})
     assert sorted(codes(findings)) == ["not_found", "unknown_key"]
 
 

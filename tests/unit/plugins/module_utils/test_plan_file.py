@@ -48,7 +48,7 @@ def test_every_problem_of_every_row_is_reported() -> None:
         pf.to_csv_cells(ROW),
         pf.to_csv_cells(ROW),
     ]
-    _, problems = pf.validate_rows(bad)
+    _ignored, problems = pf.validate_rows(bad)
     fields = [(p["row"], p["field"]) for p in problems]
     assert (1, "wave") in fields and (1, "forced") in fields and (1, "nic_ips") in fields
     assert (2, "colour") in fields and (2, "account") in fields
@@ -81,7 +81,7 @@ def test_waves_skip_rows_not_to_import_and_sort() -> None:
 
 
 def test_wishes_drop_empty_cells() -> None:
-    rows, _ = pf.validate_rows([pf.to_csv_cells(ROW)])
+    rows, _ignored = pf.validate_rows([pf.to_csv_cells(ROW)])
     wishes = pf.wishes(rows[0])
     assert wishes["disk_offerings"] == {"1": "fixed-1g"}
     assert "account" not in wishes and "forced" not in wishes

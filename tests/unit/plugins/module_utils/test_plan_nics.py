@@ -91,13 +91,13 @@ def test_isolated_network_is_matched_by_vlan_only_as_a_fallback_with_a_note() ->
 
 def test_l2_is_preferred_over_isolated_on_the_same_vlan() -> None:
     nets = [net("iso", "Isolated", "100"), net("l2", "L2", "100")]
-    networks, _, findings = run([nic("0", MAC0, 100)], networks=nets)
+    networks, _ignored, findings = run([nic("0", MAC0, 100)], networks=nets)
     assert networks == [{"nic": "0", "network": "l2"}]
     assert findings.problems == []
 
 
 def test_no_match_names_nic_mac_vlan_and_candidates() -> None:
-    networks, _, findings = run([nic("0", MAC0, 999)])
+    networks, _ignored, findings = run([nic("0", MAC0, 999)])
     assert networks == []
     assert codes(findings) == ["nic_vlan_no_match"]
     problem = findings.problems[0]
@@ -109,20 +109,20 @@ def test_no_match_names_nic_mac_vlan_and_candidates() -> None:
 
 def test_more_than_one_network_on_the_vlan_is_ambiguous() -> None:
     nets = [net("a", "L2", "100"), net("b", "Shared", "vlan://100")]
-    networks, _, findings = run([nic("0", MAC0, 100)], networks=nets)
+    networks, _ignored, findings = run([nic("0", MAC0, 100)], networks=nets)
     assert networks == []
     assert codes(findings) == ["nic_vlan_ambiguous"]
     assert "net-a (a)" in findings.problems[0].message and "net-b (b)" in findings.problems[0].message
 
 
 def test_network_in_another_zone_is_not_auto_matched() -> None:
-    _, _, findings = run([nic("0", MAC0, 400)])
+    _ignored, _ignored, findings = run([nic("0", MAC0, 400)])
     assert codes(findings) == ["nic_vlan_no_match"]
 
 
 @pytest.mark.parametrize("vlan", [-1, 0, None])
 def test_unknown_vlan_without_mapping_asks_for_a_map(vlan: Any) -> None:
-    networks, _, findings = run([nic("0", MAC0, vlan)])
+    networks, _ignored, findings = run([nic("0", MAC0, vlan)])
     assert networks == []
     assert codes(findings) == ["nic_vlan_unknown"]
     assert "first permitted network" in findings.problems[0].message
@@ -134,14 +134,14 @@ def test_unknown_vlan_without_mapping_asks_for_a_map(vlan: Any) -> None:
     ["1", 1, MAC1, MAC1.upper(), MAC1.replace(":", "-")],
 )
 def test_explicit_map_by_id_index_or_mac(key: Any) -> None:
-    networks, _, findings = run([nic("0", MAC0, 100), nic("1", MAC1, -1)], {"nic_networks": {key: "NET-L2-100"}})
+    networks, _ignored, findings = run([nic("0", MAC0, 100), nic("1", MAC1, -1)], {"nic_networks": {key: "NET-L2-100"}})
     assert networks == [{"nic": "0", "network": "l2-100"}, {"nic": "1", "network": "l2-100"}]
     assert findings.problems == []
 
 
 def test_explicit_map_as_cloudstack_list_and_as_csv_string() -> None:
     for value in ([{"nic": "0", "network": "l2-100"}], "0=l2-100"):
-        networks, _, findings = run([nic("0", MAC0, -1)], {"nic_networks": value})
+        networks, _ignored, findings = run([nic("0", MAC0, -1)], {"nic_networks": value})
         assert networks == [{"nic": "0", "network": "l2-100"}]
         assert findings.problems == []
 
@@ -157,7 +157,7 @@ def test_explicit_map_overrides_vlan_and_notes_the_mismatch() -> None:
 
 
 def test_unknown_network_and_unknown_nic_key_are_both_reported() -> None:
-    _, _, findings = run([nic("0", MAC0, 100)], {"nic_networks": {"0": "nope", "7": "l2-100"}})
+    _ignored, _ignored, findings = run([nic("0", MAC0, 100)], {"nic_networks": {"0": "nope", "7": "l2-100"}})
     assert sorted(codes(findings)) == ["not_found", "unknown_key"]
     unknown = next(p for p in findings.problems if p.code == "unknown_key")
     assert unknown.field == "nic_networks[7]" and MAC0 in unknown.message
@@ -165,19 +165,19 @@ def test_unknown_network_and_unknown_nic_key_are_both_reported() -> None:
 
 def test_ambiguous_network_name_is_an_error() -> None:
     nets = [net("a", "L2", "100"), {**net("b", "L2", "101"), "name": "net-a"}]
-    _, _, findings = run([nic("0", MAC0, 100)], {"nic_networks": {"0": "NET-A"}}, networks=nets)
+    _ignored, _ignored, findings = run([nic("0", MAC0, 100)], {"nic_networks": {"0": "NET-A"}}, networks=nets)
     assert codes(findings) == ["ambiguous"]
 
 
 def test_two_keys_for_one_nic_must_agree() -> None:
-    _, _, ok = run([nic("0", MAC0, -1)], {"nic_networks": {"0": "l2-100", MAC0: "L2-100"}})
+    _ignored, _ignored, ok = run([nic("0", MAC0, -1)], {"nic_networks": {"0": "l2-100", MAC0: "L2-100"}})
     assert ok.problems == []
-    _, _, clash = run([nic("0", MAC0, -1)], {"nic_networks": {"0": "l2-100", MAC0: "sh-200"}})
+    _ignored, _ignored, clash = run([nic("0", MAC0, -1)], {"nic_networks": {"0": "l2-100", MAC0: "sh-200"}})
     assert codes(clash) == ["duplicate_key"]
 
 
 def test_explicit_network_in_another_zone_is_an_error() -> None:
-    _, _, findings = run([nic("0", MAC0, 400)], {"nic_networks": {"0": "l2-other-zone"}})
+    _ignored, _ignored, findings = run([nic("0", MAC0, 400)], {"nic_networks": {"0": "l2-other-zone"}})
     assert codes(findings) == ["network_other_zone"]
 
 
@@ -186,33 +186,35 @@ def test_explicit_network_in_another_zone_is_an_error() -> None:
     [("10.2.0.300", "ip_invalid"), ("fe80::1", "ip_invalid"), ("10.9.0.1", "ip_outside_cidr")],
 )
 def test_bad_explicit_ips(ip: str, code: str) -> None:
-    _, ips, findings = run([nic("0", MAC0, 200)], {"nic_ips": {"0": ip}})
+    _ignored, ips, findings = run([nic("0", MAC0, 200)], {"nic_ips": {"0": ip}})
     assert ips == []
     assert codes(findings) == [code]
 
 
 def test_auto_in_any_case_and_l2_ip_is_ignored_with_a_note() -> None:
-    _, ips, findings = run([nic("0", MAC0, 200), nic("1", MAC1, 100)], {"nic_ips": {"0": "AUTO", "1": "10.0.0.1"}})
+    _ignored, ips, findings = run(
+        [nic("0", MAC0, 200), nic("1", MAC1, 100)], {"nic_ips": {"0": "AUTO", "1": "10.0.0.1"}}
+    )
     assert ips == [{"nic": "0", "ip4Address": "auto"}]
     assert findings.problems == []
     assert any("ignored" in n.message and n.field == "nic_ips[1]" for n in findings.notes)
 
 
 def test_auto_for_an_l2_network_is_dropped_silently() -> None:
-    _, ips, findings = run([nic("0", MAC0, 100)], {"nic_ips": {"0": "auto"}})
+    _ignored, ips, findings = run([nic("0", MAC0, 100)], {"nic_ips": {"0": "auto"}})
     assert ips == [] and findings.problems == [] and findings.notes == []
 
 
 def test_same_explicit_ip_on_two_nics_of_one_network() -> None:
     nets = [net("sh", "Shared", "200", cidr="10.2.0.0/24")]
-    _, _, findings = run(
+    _ignored, _ignored, findings = run(
         [nic("0", MAC0, 200), nic("1", MAC1, 200)], {"nic_ips": {"0": "10.2.0.9", "1": "10.2.0.9"}}, networks=nets
     )
     assert codes(findings) == ["ip_duplicate"]
 
 
 def test_mac_in_use_is_an_error_that_explains_forced() -> None:
-    _, _, findings = run([nic("0", MAC0, 100)], macs={"L2-100": [MAC0.upper()]})
+    _ignored, _ignored, findings = run([nic("0", MAC0, 100)], macs={"L2-100": [MAC0.upper()]})
     assert codes(findings) == ["mac_in_use"]
     problem = findings.problems[0]
     assert problem.field == "forced" and MAC0 in problem.message
@@ -220,40 +222,42 @@ def test_mac_in_use_is_an_error_that_explains_forced() -> None:
 
 
 def test_mac_in_use_with_forced_is_a_note() -> None:
-    _, _, findings = run([nic("0", MAC0, 100)], {"forced": "yes"}, macs={"l2-100": [{"macaddress": MAC0}]})
+    _ignored, _ignored, findings = run(
+        [nic("0", MAC0, 100)], {"forced": "yes"}, macs={"l2-100": [{"macaddress": MAC0}]}
+    )
     assert findings.problems == []
     assert any(n.field == "forced" and "new MAC" in n.message for n in findings.notes)
 
 
 def test_mac_in_use_for_import_vm_is_a_note_because_it_always_regenerates() -> None:
-    _, _, findings = run([nic("0", MAC0, 100)], macs={"l2-100": [MAC0]}, for_import_vm=True)
+    _ignored, _ignored, findings = run([nic("0", MAC0, 100)], macs={"l2-100": [MAC0]}, for_import_vm=True)
     assert findings.problems == []
     assert any("importVm" in n.message for n in findings.notes)
 
 
 def test_mac_in_use_on_another_network_is_fine() -> None:
-    _, _, findings = run([nic("0", MAC0, 100)], macs={"sh-200": [MAC0]})
+    _ignored, _ignored, findings = run([nic("0", MAC0, 100)], macs={"sh-200": [MAC0]})
     assert findings.problems == []
 
 
 def test_mixed_adapter_types_are_one_problem_naming_the_nics() -> None:
-    _, _, findings = run([nic("0", MAC0, 100, "virtio"), nic("1", MAC1, 100, "e1000")])
+    _ignored, _ignored, findings = run([nic("0", MAC0, 100, "virtio"), nic("1", MAC1, 100, "e1000")])
     assert codes(findings) == ["nic_adapter_mixed"]
     assert "virtio" in findings.problems[0].message and "e1000" in findings.problems[0].message
 
 
 def test_invalid_mac_is_reported() -> None:
-    _, _, findings = run([nic("0", "not-a-mac", 100)])
+    _ignored, _ignored, findings = run([nic("0", "not-a-mac", 100)])
     assert codes(findings) == ["nic_mac_invalid"]
 
 
 def test_system_and_non_guest_networks_are_never_matched() -> None:
     nets = [net("pub", "Shared", "100", traffictype="Public"), net("sys", "L2", "100", issystem=True)]
-    _, _, findings = run([nic("0", MAC0, 100)], networks=nets)
+    _ignored, _ignored, findings = run([nic("0", MAC0, 100)], networks=nets)
     assert codes(findings) == ["nic_vlan_no_match"]
 
 
 def test_every_nic_problem_is_reported_in_one_pass() -> None:
     nics = [nic("0", MAC0, 999), nic("1", MAC1, -1, "e1000"), nic("2", "52:54:00:00:00:12", 100)]
-    _, _, findings = run(nics, {"nic_ips": {"2": "x"}}, macs={"l2-100": ["52:54:00:00:00:12"]})
+    _ignored, _ignored, findings = run(nics, {"nic_ips": {"2": "x"}}, macs={"l2-100": ["52:54:00:00:00:12"]})
     assert sorted(codes(findings)) == ["mac_in_use", "nic_adapter_mixed", "nic_vlan_no_match", "nic_vlan_unknown"]

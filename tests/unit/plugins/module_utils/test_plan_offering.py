@@ -58,7 +58,7 @@ def test_fixed_offering_matching_exactly() -> None:
     ],
 )
 def test_fixed_offering_mismatch_on_running_vm(cpu: int, memory: int, fragments: list[str]) -> None:
-    _, _, findings = run(vm(cpu, memory), {"service_offering": "so-2x2"})
+    _ignored, _ignored, findings = run(vm(cpu, memory), {"service_offering": "so-2x2"})
     assert codes(findings) == ["offering_mismatch"]
     problem = findings.problems[0]
     for fragment in fragments:
@@ -69,51 +69,51 @@ def test_fixed_offering_mismatch_on_running_vm(cpu: int, memory: int, fragments:
 
 
 def test_mismatch_fix_lists_fixed_offerings_that_do_match() -> None:
-    _, _, findings = run(vm(1, 256), {"service_offering": "Medium"})
+    _ignored, _ignored, findings = run(vm(1, 256), {"service_offering": "Medium"})
     assert "Small Instance (so-small)" in findings.problems[0].fix
 
 
 @pytest.mark.parametrize("power", ["PowerUnknown", ""])
 def test_unknown_power_state_counts_as_not_off(power: str) -> None:
-    _, _, findings = run(vm(4, 4096, power=power), {"service_offering": "Medium"})
+    _ignored, _ignored, findings = run(vm(4, 4096, power=power), {"service_offering": "Medium"})
     assert codes(findings) == ["offering_mismatch"]
 
 
 @pytest.mark.parametrize("power", ["PowerOff", "poweroff"])
 def test_fixed_offering_mismatch_on_powered_off_vm_is_a_note(power: str) -> None:
-    _, details, findings = run(vm(4, 4096, power=power), {"service_offering": "Medium"})
+    _ignored, details, findings = run(vm(4, 4096, power=power), {"service_offering": "Medium"})
     assert findings.problems == [] and details == {}
     assert "powered off" in findings.notes[0].message and "2 vCPUs and 2048 MiB" in findings.notes[0].message
 
 
 def test_custom_unconstrained_takes_cpu_memory_and_speed_from_the_vm() -> None:
-    _, details, findings = run(vm(3, 3072, 700), {"service_offering": "custom"})
+    _ignored, details, findings = run(vm(3, 3072, 700), {"service_offering": "custom"})
     assert details == {"cpuNumber": "3", "memory": "3072", "cpuSpeed": "700"}
     assert findings.problems == []
 
 
 def test_custom_unconstrained_user_cpu_speed_wins_over_the_vm() -> None:
-    _, details, _ = run(vm(), {"service_offering": "Custom", "details": {"cpuSpeed": "1500"}})
+    _ignored, details, _ignored = run(vm(), {"service_offering": "Custom", "details": {"cpuSpeed": "1500"}})
     assert details["cpuSpeed"] == "1500"
 
 
 @pytest.mark.parametrize("speed", [0, None, -1])
 def test_custom_unconstrained_without_any_speed_is_an_error(speed: Any) -> None:
-    _, details, findings = run(vm(speed=speed), {"service_offering": "Custom"})
+    _ignored, details, findings = run(vm(speed=speed), {"service_offering": "Custom"})
     assert codes(findings) == ["cpuspeed_missing"]
     assert "cpuSpeed" not in details
     assert "details.cpuSpeed" in findings.problems[0].fix
 
 
 def test_custom_constrained_within_range_sends_no_speed() -> None:
-    _, details, findings = run(vm(4, 8192), {"service_offering": "Custom Constrained"})
+    _ignored, details, findings = run(vm(4, 8192), {"service_offering": "Custom Constrained"})
     assert details == {"cpuNumber": "4", "memory": "8192"}
     assert findings.problems == []
 
 
 @pytest.mark.parametrize(("cpu", "memory", "count"), [(8, 2048, 1), (2, 256, 1), (16, 16384, 2)])
 def test_custom_constrained_out_of_range(cpu: int, memory: int, count: int) -> None:
-    _, _, findings = run(vm(cpu, memory), {"service_offering": "so-box"})
+    _ignored, _ignored, findings = run(vm(cpu, memory), {"service_offering": "so-box"})
     assert codes(findings) == ["offering_range"] * count
 
 
@@ -127,7 +127,9 @@ def test_constraints_are_also_read_from_top_level_keys() -> None:
 
 
 def test_user_cpu_number_is_overridden_by_the_vm_with_a_note() -> None:
-    _, details, findings = run(vm(2), {"service_offering": "Custom", "details": {"cpuNumber": "8", "foo": "bar"}})
+    _ignored, details, findings = run(
+        vm(2), {"service_offering": "Custom", "details": {"cpuNumber": "8", "foo": "bar"}}
+    )
     assert details == {"cpuNumber": "2", "memory": "2048", "cpuSpeed": "500", "foo": "bar"}
     assert any(n.field == "details.cpuNumber" for n in findings.notes)
 
@@ -142,7 +144,7 @@ def test_user_cpu_number_is_overridden_by_the_vm_with_a_note() -> None:
     ],
 )
 def test_zero_cpu_or_memory_uses_cloudstack_texts(cpu: Any, memory: Any, expected: list[str]) -> None:
-    _, _, findings = run(vm(cpu, memory), {"service_offering": "Custom"})
+    _ignored, _ignored, findings = run(vm(cpu, memory), {"service_offering": "Custom"})
     assert codes(findings) == expected
     assert any("is not valid for importing VM [web01]" in p.message for p in findings.problems)
 
@@ -158,16 +160,16 @@ def test_missing_and_unknown_and_ambiguous_offering() -> None:
 
 def test_import_vm_without_cpunumber_and_fixed_offering_compares_nothing() -> None:
     external = {"name": "ext1", "memory": 1024, "cpucorepersocket": 1, "powerstate": "PowerOff"}
-    _, details, findings = run(external, {"service_offering": "Medium"}, for_import_vm=True)
+    _ignored, details, findings = run(external, {"service_offering": "Medium"}, for_import_vm=True)
     assert findings.problems == [] and details == {}
 
 
 def test_import_vm_with_custom_offering_needs_cpu_from_details() -> None:
     external = {"name": "ext1", "memory": 1024, "cpuspeed": 1024, "powerstate": "PowerOff"}
-    _, _, findings = run(external, {"service_offering": "Custom"}, for_import_vm=True)
+    _ignored, _ignored, findings = run(external, {"service_offering": "Custom"}, for_import_vm=True)
     assert codes(findings) == ["detail_missing"]
     assert findings.problems[0].field == "details.cpuNumber"
-    _, details, findings = run(
+    _ignored, details, findings = run(
         external, {"service_offering": "Custom", "details": {"cpuNumber": 2}}, for_import_vm=True
     )
     assert findings.problems == []

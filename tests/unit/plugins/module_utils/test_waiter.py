@@ -35,7 +35,7 @@ def jobs(*answers: dict) -> tuple[list[str], object]:
 
 def test_backoff_grows_to_its_cap():
     schedule = Backoff(initial=0.5, factor=2, maximum=3).intervals()
-    assert [next(schedule) for _ in range(5)] == [0.5, 1.0, 2.0, 3, 3]
+    assert [next(schedule) for _ignored in range(5)] == [0.5, 1.0, 2.0, 3, 3]
 
 
 def test_success_returns_jobresult_after_polling():
@@ -53,7 +53,7 @@ def test_success_returns_jobresult_after_polling():
 
 def test_failed_job_carries_code_and_text():
     clock = FakeClock()
-    _, query = jobs(
+    _ignored, query = jobs(
         {
             "jobid": "job-2",
             "jobstatus": 2,
