@@ -17,12 +17,14 @@ from ansible.errors import AnsibleFilterError
 SKIPPED_ERROR = "not on a CloudStack host: import external/libvirt VMs with acs.ingest.external_vm_import"
 
 
-def import_waves(hosts: list[str], hostvars: Mapping[str, Any]) -> list[dict[str, Any]]:
+def import_waves(hosts: list[str], hostvars: Mapping[str, Any], ready_only: bool = False) -> list[dict[str, Any]]:
     """Hosts in inventory (= wave) order → [{'wave', 'instances': [batch entries]}], one per wave.
 
     Only VMs on CloudStack's own hosts (``acs_source == 'cloudstack'``) get a batch entry;
     the others are left to the external-source plays. A wave number seen again after another
-    wave starts a new batch, exactly like ``wave_sizes`` does for ``serial``.
+    wave starts a new batch, exactly like ``wave_sizes`` does for ``serial``. With
+    ``ready_only`` (validate), VMs whose plan already has problems get no entry: their problems
+    are reported from the plan, and checking them against CloudStack would only repeat them.
     """
     if not isinstance(hosts, list):
         raise AnsibleFilterError("import_waves expects the list of inventory host names (groups['acs_import'])")
@@ -34,6 +36,8 @@ def import_waves(hosts: list[str], hostvars: Mapping[str, Any]) -> list[dict[str
             waves.append({"wave": wave, "instances": [], "hosts": []})
         waves[-1]["hosts"].append(host)
         if hv.get("acs_source", "cloudstack") != "cloudstack":
+            continue
+        if ready_only and (not (hv.get("acs_plan") or {}).get("ok", True) or hv.get("acs_plan_file_problems")):
             continue
         waves[-1]["instances"].append(
             {
@@ -101,6 +105,25 @@ def batch_outcomes(
     return outcomes
 
 
+def batch_problem_lines(results: list[Mapping[str, Any]]) -> list[str]:
+    """Check-mode batch results (one per wave) → one line per VM that failed its check."""
+    lines: list[str] = []
+    for result in results:
+        if result.get("skipped"):
+            continue
+        vms = [vm for vm in result.get("vms") or [] if isinstance(vm, Mapping)]
+        if not vms and result.get("failed"):
+            lines.append(_failed_all(result))
+        for vm in vms:
+            if vm.get("outcome") == "failed":
+                lines.append(f"{vm.get('key') or vm.get('name')}: {' '.join(str(vm.get('error', '')).split())}")
+    return lines
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
-        return {"import_waves": import_waves, "batch_outcomes": batch_outcomes}
+        return {
+            "import_waves": import_waves,
+            "batch_outcomes": batch_outcomes,
+            "batch_problem_lines": batch_problem_lines,
+        }
