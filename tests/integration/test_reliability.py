@@ -72,6 +72,7 @@ def test_faults_and_a_restart_mid_wave_converge_within_two_reruns(tmp_path: Path
         summary = (bed.directory / "acs-report" / "import-summary.txt").read_text()
         assert runs[-1].rc == 0, f"not converged after {len(runs) - 1} reruns:\n{summary}\n{runs[-1].output[-1500:]}"
         stats = bed.sim.stats()["injected"]
+        print(f"converged after {len(runs) - 1} rerun(s); injected since the restart: {stats}")
         assert stats["error_5xx"] > 0  # faults were really injected (counted since the restart)
         managed, unmanaged = _state(bed)
         names = {vm_name(i) for i in range(VMS)}
