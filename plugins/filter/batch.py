@@ -105,8 +105,12 @@ def batch_outcomes(
     return outcomes
 
 
-def batch_problem_lines(results: list[Mapping[str, Any]]) -> list[str]:
-    """Check-mode batch results (one per wave) → one line per VM that failed its check."""
+def batch_problem_lines(results: list[Mapping[str, Any]], outcomes: list[Mapping[str, Any]] | None = None) -> list[str]:
+    """Check-mode batch results (one per wave) → one line per VM that failed its check.
+
+    ``outcomes`` are report lines stored by other checks (the external-source play); the
+    failed ones are added the same way.
+    """
     lines: list[str] = []
     for result in results:
         if result.get("skipped"):
@@ -117,6 +121,9 @@ def batch_problem_lines(results: list[Mapping[str, Any]]) -> list[str]:
         for vm in vms:
             if vm.get("outcome") == "failed":
                 lines.append(f"{vm.get('key') or vm.get('name')}: {' '.join(str(vm.get('error', '')).split())}")
+    for outcome in outcomes or []:
+        if isinstance(outcome, Mapping) and outcome.get("outcome") == "failed":
+            lines.append(f"{outcome.get('vm')}: {' '.join(str(outcome.get('error', '')).split())}")
     return lines
 
 
