@@ -224,7 +224,7 @@ class BatchRun:
                 str(vm.get("instancename")): vm for vm in self.client.list_all("listVirtualMachines", listall=True)
             }
         except AcsIngestError as error:
-            for vm, _ in missing:
+            for vm, _clusterid in missing:
                 self._fail(vm, error)
             return
         for vm, clusterid in missing:

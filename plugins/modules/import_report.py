@@ -12,7 +12,8 @@ description:
   - Writes C(import-report.csv), C(import-report.json) and C(import-summary.txt) into O(dest) on the
     controller, from the report lines of M(acs.ingest.import_unmanaged) runs (see the
     C(acs.ingest.batch_outcomes) filter).
-  - Runs as an action plugin in the controller process; no module is started.
+  - Runs as an action plugin in the controller process; no module is started (this file only
+    documents it).
   - The report is output of the run, not managed state, so the task never reports a change and
     writes the files in check mode too.
 author:
@@ -40,6 +41,7 @@ attributes:
     support: none
   platform:
     description: Target platform.
+    support: full
     platforms: posix
 """
 
@@ -67,6 +69,3 @@ not_ok:
   returned: success
   type: int
 """
-
-if __name__ == "__main__":
-    raise SystemExit("acs.ingest.import_report runs as an action plugin on the controller")

@@ -66,8 +66,10 @@ def test_outcomes_from_results_whole_wave_failures_and_stored_outcomes() -> None
 def test_problem_lines_name_each_failed_vm() -> None:
     results = [
         {"skipped": True},
-        {"failed": True, "vms": [{"key": "a", "outcome": "would import"}, {"key": "b", "outcome": "failed",
-                                                                          "error": "plan: stale"}]},
+        {"failed": True, "vms": [
+            {"key": "a", "outcome": "would import"},
+            {"key": "b", "outcome": "failed", "error": "plan: stale"},
+        ]},
         {"failed": True, "msg": "api_url: unreachable"},
     ]  # fmt: skip
     external = [{"vm": "x", "outcome": "failed", "error": "ssh: denied"}, {"vm": "y", "outcome": "would import"}]
