@@ -38,7 +38,7 @@ def silent_server() -> Iterator[tuple[int, list[socket.socket]]]:
     def accept() -> None:
         while True:
             try:
-                conn, _ = listener.accept()
+                conn, _peer = listener.accept()
             except OSError:
                 return
             accepted.append(conn)
