@@ -30,6 +30,8 @@ URI = "qemu:///system"
 
 @dataclass
 class TestDomain:
+    __test__ = False  # a helper record, not a pytest test class
+
     name: str
     macs: list[str]
     disks: list[Path]
