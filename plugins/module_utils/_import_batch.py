@@ -45,12 +45,19 @@ from ansible_collections.acs.ingest.plugins.module_utils._import_service import 
     failure_fix,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._lookup import find_cluster, is_uuid
-from ansible_collections.acs.ingest.plugins.module_utils._lookup_vms import summarize_instance, summarize_vm
+from ansible_collections.acs.ingest.plugins.module_utils._lookup_vms import (
+    find_unmanaged,
+    summarize_instance,
+    summarize_vm,
+)
 from ansible_collections.acs.ingest.plugins.module_utils._waiter import job_outcome
 
 # Keys one entry of ``instances`` may carry besides the planning options.
 ENTRY_KEYS = frozenset({"name", "cluster", "plan", "jobid", "key", "forced", "migrate_allowed", *PLANNING_OPTIONS})
 OUTCOMES = {"imported": "imported", "present": "already managed", "would_import": "would import", "pending": "pending"}
+
+
+RESUBMITTED = "resubmitted"  # marks a VM's second submit in this run
 
 
 class _Warnings:
@@ -105,6 +112,8 @@ class BatchRun:
         self.vms = [self._vm(index, entry) for index, entry in enumerate(mod.params["instances"])]
         self.results: dict[str, dict[str, Any]] = {}
         self.finished_at: dict[str, float] = {}
+        # VMs whose job failed for no known reason and that go round once more (see _resubmittable)
+        self.resubmissions: deque[tuple[ImportRun, dict[str, Any]]] = deque()
 
     # --- input ------------------------------------------------------------------------------
     def _vm(self, index: int, entry: Any) -> ImportRun:
@@ -248,8 +257,8 @@ class BatchRun:
         inflight = list(flights)
 
         def top_up() -> None:
-            while queue and len(inflight) < self.concurrency:
-                vm, extra = queue.popleft()
+            while (self.resubmissions or queue) and len(inflight) < self.concurrency:
+                vm, extra = (self.resubmissions or queue).popleft()
                 flight = self._submit(vm, extra)
                 if flight is not None:
                     inflight.append(flight)
@@ -297,6 +306,10 @@ class BatchRun:
         except JobFailedError as error:
             flight.record.outcome = "error"
             vm.journal.drop(JOURNAL_OPERATION, vm.name)
+            if self._resubmittable(flight, error):
+                vm.warnings.append(f"import job {flight.jobid} failed ({error.errortext}); submitted once more")
+                self.resubmissions.append((vm, {**flight.extra, RESUBMITTED: True}))
+                return True
             self._fail(
                 vm,
                 JobFailedError(
@@ -334,6 +347,22 @@ class BatchRun:
             return True
         flight.next_poll = self.clock() + next(flight.intervals)
         return False
+
+    def _resubmittable(self, flight: _Flight, error: JobFailedError) -> bool:
+        """Whether a failed job is worth one more try in this run.
+
+        Only a 530 with no cause we recognise (for example a job cancelled by a management-server
+        restart), only once per VM, and only while the VM is still listed as unmanaged: a failed
+        import leaves nothing registered (facts §2.2 cleans up on failure), so a second submit
+        cannot import twice. Known causes (MAC in use, hostname taken, ...) would fail again.
+        """
+        if error.errorcode != 530 or failure_fix(error) or flight.extra.get(RESUBMITTED) or "plan" not in flight.extra:
+            return False
+        clusterid = flight.extra["plan"].params.get("clusterid")
+        try:
+            return find_unmanaged(self.client, str(clusterid), flight.vm.name) is not None
+        except AcsIngestError:
+            return False
 
     # --- results ----------------------------------------------------------------------------
     def _imported(self, vm: ImportRun, result_vm: dict[str, Any], extra: dict[str, Any]) -> None:
