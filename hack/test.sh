@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every test of acs.ingest on a fresh Debian 12 machine: installs what is missing
 # (apt packages, venv, Python packages, the collection via ansible-galaxy), starts the
-# daemons, then runs lint, unit/integration/simulator tests, ansible-test sanity, ansible-doc,
+# daemons, then runs lint, the type check (mypy), unit/integration/simulator tests, ansible-test sanity, ansible-doc,
 # the molecule scenarios and the benchmarks. Exits non-zero if any stage failed.
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
@@ -26,6 +26,10 @@ stage_external_host() {
 
 stage_lint() {
   ruff check . && ruff format --check --quiet plugins tests/unit
+}
+
+stage_types() {
+  bash hack/typecheck.sh
 }
 
 stage_pytest() {
@@ -68,6 +72,7 @@ stage_benchmarks() {
 
 stage external-host stage_external_host
 stage lint stage_lint
+stage types stage_types
 stage pytest stage_pytest
 stage sanity stage_sanity
 stage docs stage_docs

@@ -3,7 +3,7 @@
 """Filters of the bulk workflow playbooks: plan file rows in and out, import reports.
 
 The playbooks stay plain Ansible; the parsing, merging and report formatting live here
-(and in module_utils/_plan_file.py) so they are tested as Python, not as Jinja.
+(and in module_utils/_planner/plan_file.py) so they are tested as Python, not as Jinja.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.acs.ingest.plugins.module_utils import _plan_file as pf
+from ansible_collections.acs.ingest.plugins.module_utils._planner import plan_file as pf
 
 REPORT_COLUMNS = ("vm", "wave", "outcome", "id", "duration_s", "jobid", "error")
 

@@ -139,15 +139,19 @@ from typing import Any
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-from ansible_collections.acs.ingest.plugins.module_utils._api_client import HAS_CS, CloudStackClient, ConnectionSettings
-from ansible_collections.acs.ingest.plugins.module_utils._catalog import (
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import (
     fetch_macs_in_use,
     fetch_zone_catalog,
     planned_network_ids,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._errors import AcsIngestError
-from ansible_collections.acs.ingest.plugins.module_utils._plan import build_import_plan
-from ansible_collections.acs.ingest.plugins.module_utils._plan_file import load_plan, validate_rows, wishes
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import (
+    HAS_CS,
+    CloudStackClient,
+    ConnectionSettings,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError
+from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
+from ansible_collections.acs.ingest.plugins.module_utils._planner.plan_file import load_plan, validate_rows, wishes
 
 SUFFIXES = (".unmanaged.yml", ".unmanaged.yaml")
 BASENAMES = ("unmanaged.yml", "unmanaged.yaml")
@@ -288,7 +292,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not uri:
             raise AcsIngestError("entry without uri", field="libvirt_uris", fix="write a URI or {uri: ..., zone: ...}")
         try:  # H2's shared reader: same instance shape as listUnmanagedInstances
-            from ansible_collections.acs.ingest.plugins.module_utils._instances import libvirt_instances
+            from ansible_collections.acs.ingest.plugins.module_utils._services.instance_info import libvirt_instances
         except ImportError as exc:
             raise AcsIngestError(
                 f"reading libvirt URIs needs libvirt-python ({exc})",

@@ -211,8 +211,8 @@ api_calls:
   elements: dict
 """
 
-from ansible_collections.acs.ingest.plugins.module_utils._external_import import run_import
-from ansible_collections.acs.ingest.plugins.module_utils._module import AcsModule
+from ansible_collections.acs.ingest.plugins.module_utils._ansible.module import AcsModule
+from ansible_collections.acs.ingest.plugins.module_utils._services.external_import import run_import
 
 ARGUMENT_SPEC = {
     "importsource": {"type": "str", "default": "external", "choices": ["external", "local", "shared"]},

@@ -306,9 +306,9 @@ problems:
 """
 
 from ansible.module_utils.basic import env_fallback
-from ansible_collections.acs.ingest.plugins.module_utils._import_batch import run_batch
-from ansible_collections.acs.ingest.plugins.module_utils._import_service import run_import
-from ansible_collections.acs.ingest.plugins.module_utils._module import AcsModule
+from ansible_collections.acs.ingest.plugins.module_utils._ansible.module import AcsModule
+from ansible_collections.acs.ingest.plugins.module_utils._services.import_batch import run_batch
+from ansible_collections.acs.ingest.plugins.module_utils._services.import_single import run_import
 
 
 def main() -> None:

@@ -175,8 +175,8 @@ problems:
 """
 
 from ansible.module_utils.basic import env_fallback
-from ansible_collections.acs.ingest.plugins.module_utils._module import AcsModule
-from ansible_collections.acs.ingest.plugins.module_utils._unmanage_service import run_unmanage
+from ansible_collections.acs.ingest.plugins.module_utils._ansible.module import AcsModule
+from ansible_collections.acs.ingest.plugins.module_utils._services.unmanage import run_unmanage
 
 
 def main() -> None:

@@ -315,8 +315,8 @@ api_calls:
   elements: dict
 """
 
-from ansible_collections.acs.ingest.plugins.module_utils._instances import run_unmanaged_instance_info
-from ansible_collections.acs.ingest.plugins.module_utils._module import AcsModule
+from ansible_collections.acs.ingest.plugins.module_utils._ansible.module import AcsModule
+from ansible_collections.acs.ingest.plugins.module_utils._services.instance_info import run_unmanaged_instance_info
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ if not src_link.exists():
     src_link.parent.mkdir(parents=True, exist_ok=True)
     os.symlink(REPO, src_link)
 
-from ansible_collections.acs.ingest.plugins.module_utils._external_preflight import run_external_preflight  # noqa: E402
+from ansible_collections.acs.ingest.plugins.module_utils._services.external_preflight import run_external_preflight  # noqa: E402
 from infra.external_host import (  # noqa: E402
     DiskSpec,
     create_external_domain,

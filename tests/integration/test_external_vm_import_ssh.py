@@ -7,8 +7,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._errors import SshError
-from ansible_collections.acs.ingest.plugins.module_utils._ssh import SshSession
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import SshError
+from ansible_collections.acs.ingest.plugins.module_utils._remote.ssh import SshSession
 from test_external_vm_import_lib import SSH_PASSWORD, SSH_USER
 
 pytestmark = [pytest.mark.ssh]

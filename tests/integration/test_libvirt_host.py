@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._errors import LibvirtHostError
-from ansible_collections.acs.ingest.plugins.module_utils._instances import INSTANCE_KEYS, libvirt_instances
-from ansible_collections.acs.ingest.plugins.module_utils._libvirt_host import (
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import LibvirtHostError
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.host import (
     is_local_uri,
     list_domains,
     qemu_img_virtual_size,
 )
+from ansible_collections.acs.ingest.plugins.module_utils._services.instance_info import INSTANCE_KEYS, libvirt_instances
 from infra.domains import DiskSpec, DomainFactory, NicSpec, domain_factory
 
 pytestmark = [pytest.mark.libvirt]

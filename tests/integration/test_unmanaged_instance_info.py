@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._instances import INSTANCE_KEYS
+from ansible_collections.acs.ingest.plugins.module_utils._services.instance_info import INSTANCE_KEYS
 from infra.domains import DiskSpec, DomainFactory, NicSpec, domain_factory
 
 pytestmark = [pytest.mark.libvirt, pytest.mark.slow]
@@ -24,10 +24,10 @@ REPO = Path(__file__).resolve().parents[2]
 MIB = 1024 * 1024
 OWN_FILES = [
     "plugins/modules/unmanaged_instance_info.py",
-    "plugins/module_utils/_instances.py",
-    "plugins/module_utils/_domain_xml.py",
-    "plugins/module_utils/_libvirt_host.py",
-    "plugins/module_utils/_host_vlan.py",
+    "plugins/module_utils/_services/instance_info.py",
+    "plugins/module_utils/_libvirt/domain_xml.py",
+    "plugins/module_utils/_libvirt/host.py",
+    "plugins/module_utils/_libvirt/vlan.py",
 ]
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._api_client import (
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import (
     ConnectionSettings,
     parse_version,
     redact,
     wire_params,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._errors import AcsIngestError, CloudStackApiError, InputError
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
+    AcsIngestError,
+    CloudStackApiError,
+    InputError,
+)
 
 
 def test_wire_params_flattens_maps_in_cloudstack_form():

@@ -11,12 +11,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._api_client import (
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import (
     CloudStackClient,
     ConnectionSettings,
     never_sent,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._errors import CloudStackConnectionError
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import CloudStackConnectionError
 
 requests = pytest.importorskip("requests")
 

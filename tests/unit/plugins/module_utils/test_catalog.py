@@ -15,19 +15,24 @@ import pytest
 from acs_simulator.fixtures import embedded_seed
 from acs_simulator.signing import compute_signature
 from acs_simulator.sim import Simulator
-from ansible_collections.acs.ingest.plugins.module_utils._api_client import (
-    CloudStackClient,
-    ConnectionSettings,
-    wire_params,
-)
-from ansible_collections.acs.ingest.plugins.module_utils._catalog import (
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import (
     fetch_macs_in_use,
     fetch_zone_catalog,
     planned_network_ids,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._errors import InputError
-from ansible_collections.acs.ingest.plugins.module_utils._lookup import find_cluster, find_domain, find_zone, is_uuid
-from ansible_collections.acs.ingest.plugins.module_utils._plan import build_import_plan
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import (
+    CloudStackClient,
+    ConnectionSettings,
+    wire_params,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import (
+    find_cluster,
+    find_domain,
+    find_zone,
+    is_uuid,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError
+from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
 from cs.client import CloudStackApiException
 
 KEY, SECRET = "acs-sim-admin-apikey", "acs-sim-admin-secretkey"

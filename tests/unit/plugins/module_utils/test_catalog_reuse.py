@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._errors import AcsIngestError, JobFailedError
-from ansible_collections.acs.ingest.plugins.module_utils._import_plan_input import check_precomputed_plan
-from ansible_collections.acs.ingest.plugins.module_utils._import_service import failure_fix
-from ansible_collections.acs.ingest.plugins.module_utils._lookup_jobs import JobJournal
-from ansible_collections.acs.ingest.plugins.module_utils._plan import build_import_plan
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.journal import JobJournal
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError, JobFailedError
+from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
+from ansible_collections.acs.ingest.plugins.module_utils._services.import_inputs import check_precomputed_plan
+from ansible_collections.acs.ingest.plugins.module_utils._services.import_single import failure_fix
 
 CLUSTER = "25c9c849-a4c2-5fc4-a707-c36104b13298"
 INSTANCE: dict[str, Any] = {

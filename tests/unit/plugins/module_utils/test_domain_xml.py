@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._domain_xml import (
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.domain_xml import (
     EXTERNAL,
     RuntimeFacts,
     domain_to_instance,
     parse_xml,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._errors import AcsIngestError
-from ansible_collections.acs.ingest.plugins.module_utils._host_vlan import resolve_bridge_vlan
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.vlan import resolve_bridge_vlan
 
 FIXTURES = Path(__file__).resolve().parents[4].parent / "shared" / "fixtures" / "cloudstack_domain_xml"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())["files"]

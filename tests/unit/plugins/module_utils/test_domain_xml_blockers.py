@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._domain_xml import RuntimeFacts, domain_to_instance
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.domain_xml import RuntimeFacts, domain_to_instance
 
 RUNNING = RuntimeFacts(state=1, running_vcpus=1, max_memory_kib=65536, disk_capacity={"vda": 1 << 30})
 GOOD_DISK = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._host_vlan import (
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.vlan import (
     bridge_ports,
     resolve_bridge_vlan,
     vlan_from_bridge_name,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._domain_xml import RuntimeFacts, domain_to_instance
-from ansible_collections.acs.ingest.plugins.module_utils._errors import InputError
-from ansible_collections.acs.ingest.plugins.module_utils._instances import (
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.domain_xml import RuntimeFacts, domain_to_instance
+from ansible_collections.acs.ingest.plugins.module_utils._services.instance_info import (
     DISK_KEYS,
     INSTANCE_KEYS,
     NIC_KEYS,

@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._plan import (
+from ansible_collections.acs.ingest.plugins.module_utils._planner.build import (
     build_import_plan,
     flatten_params,
     parse_catalog,
     wire_lines,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._plan_types import GIB
+from ansible_collections.acs.ingest.plugins.module_utils._planner.types import GIB
 
 ZONE, CLUSTER = "zone-uuid", "cluster-uuid"
 

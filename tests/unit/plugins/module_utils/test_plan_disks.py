@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._plan_disks import offering_bytes, plan_disks
-from ansible_collections.acs.ingest.plugins.module_utils._plan_inputs import parse_catalog, parse_wishes
-from ansible_collections.acs.ingest.plugins.module_utils._plan_types import GIB, Findings
+from ansible_collections.acs.ingest.plugins.module_utils._planner.disks import offering_bytes, plan_disks
+from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import parse_catalog, parse_wishes
+from ansible_collections.acs.ingest.plugins.module_utils._planner.types import GIB, Findings
 
 OFFERINGS = [
     {"id": "do-5", "name": "Small", "disksize": 5, "iscustomized": False},

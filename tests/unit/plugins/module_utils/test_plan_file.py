@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils import _plan_file as pf
+from ansible_collections.acs.ingest.plugins.module_utils._planner import plan_file as pf
 
 ROW = {
     "vm": "i-2-10-VM",

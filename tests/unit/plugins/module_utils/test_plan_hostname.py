@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._plan_hostname import (
+from ansible_collections.acs.ingest.plugins.module_utils._planner.hostname import (
     choose_hostname,
     is_valid_hostname,
     repair_hostname,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._plan_types import Findings
+from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings
 
 # CloudStack's rule written independently of the code under test.
 CLOUDSTACK_RULE = re.compile(r"^(?![0-9-])[a-zA-Z0-9-]{1,63}(?<!-)$")

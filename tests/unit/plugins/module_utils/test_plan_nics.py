@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._plan_inputs import parse_catalog, parse_wishes
-from ansible_collections.acs.ingest.plugins.module_utils._plan_nics import network_vlan, nic_vlan, plan_nics
-from ansible_collections.acs.ingest.plugins.module_utils._plan_types import Findings
+from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import parse_catalog, parse_wishes
+from ansible_collections.acs.ingest.plugins.module_utils._planner.nics import network_vlan, nic_vlan, plan_nics
+from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings
 
 ZONE = "zone-1"
 MAC0, MAC1 = "52:54:00:00:00:10", "52:54:00:00:00:11"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._plan_inputs import parse_catalog, parse_wishes
-from ansible_collections.acs.ingest.plugins.module_utils._plan_offering import plan_offering
-from ansible_collections.acs.ingest.plugins.module_utils._plan_types import Findings
+from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import parse_catalog, parse_wishes
+from ansible_collections.acs.ingest.plugins.module_utils._planner.offering import plan_offering
+from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings
 
 OFFERINGS = [
     {"id": "so-small", "name": "Small Instance", "cpunumber": 1, "cpuspeed": 100, "memory": 256},

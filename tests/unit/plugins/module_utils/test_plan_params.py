@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.acs.ingest.plugins.module_utils._plan import (
+from ansible_collections.acs.ingest.plugins.module_utils._planner.build import (
     ImportPlan,
     Problem,
     flatten_params,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ansible_collections.acs.ingest.plugins.module_utils._plan import build_import_plan, flatten_params
-from ansible_collections.acs.ingest.plugins.module_utils._plan_disks import plan_disks
-from ansible_collections.acs.ingest.plugins.module_utils._plan_hostname import is_valid_hostname, repair_hostname
-from ansible_collections.acs.ingest.plugins.module_utils._plan_inputs import parse_catalog, parse_wishes
-from ansible_collections.acs.ingest.plugins.module_utils._plan_types import GIB, Findings
+from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan, flatten_params
+from ansible_collections.acs.ingest.plugins.module_utils._planner.disks import plan_disks
+from ansible_collections.acs.ingest.plugins.module_utils._planner.hostname import is_valid_hostname, repair_hostname
+from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import parse_catalog, parse_wishes
+from ansible_collections.acs.ingest.plugins.module_utils._planner.types import GIB, Findings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._errors import SshError
-from ansible_collections.acs.ingest.plugins.module_utils._external_domain import (
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import SshError
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.external_domain import (
     domain_disks,
     domain_nics,
     libvirt_uri,
     normalize_temppath,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._external_support import (
+from ansible_collections.acs.ingest.plugins.module_utils._remote.ssh import parse_df_avail
+from ansible_collections.acs.ingest.plugins.module_utils._services.external_support import (
     UUID_NAME,
     marker_path,
     source_tag,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._ssh import parse_df_avail
 
 DF_PLAIN = """Filesystem     1024-blocks      Used Available Capacity Mounted on
 /dev/vda1        104857600  20000000  84857600      20% /

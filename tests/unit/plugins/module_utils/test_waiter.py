@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._errors import JobFailedError, JobTimeoutError
-from ansible_collections.acs.ingest.plugins.module_utils._waiter import Backoff, job_outcome, wait_for_job
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.waiter import Backoff, job_outcome, wait_for_job
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import JobFailedError, JobTimeoutError
 
 
 class FakeClock:

@@ -1,0 +1,109 @@
+# Copyright: (c) 2026, acs.ingest contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE: this module_util is internal to acs.ingest and can change at any time.
+"""Fetch from CloudStack what the import planner needs to know about one zone.
+
+The planner (``_planner.build.build_import_plan``) is pure: it gets the zone's networks, offerings
+and templates as plain lists plus the MACs already in use per network. This module makes
+those calls, once per module run, and shapes the answers the way ``_planner.inputs.parse_catalog``
+reads them. Everything read here is a list call, so it is retried on 5xx answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+# Shared (Domain ACL) and L2 networks of every account are candidates; listall=true is what
+# makes a root admin see networks of other accounts (CloudStack lists only the caller's
+# own networks otherwise).
+NETWORK_QUERY = {"listall": True}
+# "executable" hides templates that are not Ready, which cannot back an import anyway;
+# root admins see every account's executable templates with it.
+TEMPLATE_QUERY = {"templatefilter": "executable", "hypervisor": "KVM"}
+
+
+@dataclass
+class ZoneCatalog:
+    """The planner's view of a zone, plus what was fetched (for messages and tests)."""
+
+    zoneid: str
+    networks: list[dict[str, Any]] = field(default_factory=list)
+    service_offerings: list[dict[str, Any]] = field(default_factory=list)
+    disk_offerings: list[dict[str, Any]] = field(default_factory=list)
+    templates: list[dict[str, Any]] = field(default_factory=list)
+    macs_in_use: dict[str, list[str]] = field(default_factory=dict)
+
+    def as_planner_input(self) -> dict[str, Any]:
+        """The mapping ``build_import_plan(..., catalog=...)`` accepts."""
+        return {
+            "networks": self.networks,
+            "service_offerings": self.service_offerings,
+            "disk_offerings": self.disk_offerings,
+            "templates": self.templates,
+            "macs_in_use": {net: sorted(macs) for net, macs in self.macs_in_use.items()},
+        }
+
+
+def fetch_zone_catalog(client: Any, zoneid: str) -> ZoneCatalog:
+    """Networks, offerings and templates usable for imports into ``zoneid`` (four list calls)."""
+    networks = [
+        network
+        for network in client.list_all("listNetworks", zoneid=zoneid, **NETWORK_QUERY)
+        if str(network.get("traffictype", "Guest")).lower() == "guest"
+    ]
+    service_offerings = [
+        offering
+        for offering in client.list_all("listServiceOfferings")
+        if not offering.get("issystem") and not offering.get("systemvmtype")
+    ]
+    disk_offerings = client.list_all("listDiskOfferings")
+    templates = client.list_all("listTemplates", zoneid=zoneid, **TEMPLATE_QUERY)
+    return ZoneCatalog(
+        zoneid=zoneid,
+        networks=networks,
+        service_offerings=service_offerings,
+        disk_offerings=disk_offerings,
+        templates=_unique_templates(templates),
+    )
+
+
+def _unique_templates(templates: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """listTemplates returns one row per zone a template is in; keep one row per id."""
+    seen: set[str] = set()
+    unique = []
+    for template in templates:
+        ident = str(template.get("id", ""))
+        if ident in seen:
+            continue
+        seen.add(ident)
+        unique.append(template)
+    return unique
+
+
+def fetch_macs_in_use(client: Any, network_ids: Iterable[str]) -> dict[str, list[str]]:
+    """MAC addresses CloudStack already gave out on each network.
+
+    There is no list-NICs-by-network call for admins (listNics needs a VM id), so we list the
+    VMs on each network and keep their NICs that sit on it: one call per network, only for
+    networks the plan actually uses.
+    """
+    result: dict[str, list[str]] = {}
+    for network_id in dict.fromkeys(str(n) for n in network_ids if n):
+        macs: set[str] = set()
+        for vm in client.list_all("listVirtualMachines", networkid=network_id, listall=True):
+            for nic in vm.get("nic") or []:
+                if str(nic.get("networkid", "")).lower() == network_id.lower() and nic.get("macaddress"):
+                    macs.add(str(nic["macaddress"]).lower())
+        result[network_id.lower()] = sorted(macs)
+    return result
+
+
+def planned_network_ids(params: dict[str, Any]) -> list[str]:
+    """Network ids named in a plan's ``nicnetworklist`` (list of ``{"nic", "network"}``)."""
+    entries = params.get("nicnetworklist") or []
+    if isinstance(entries, dict):
+        entries = [entries]
+    return [str(entry.get("network")) for entry in entries if isinstance(entry, dict) and entry.get("network")]

@@ -1,0 +1,342 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE: this module_util is internal to acs.ingest and can change at any time.
+"""PRIVATE: the plan file of the bulk workflow (CSV and YAML), pure functions.
+
+Discovery writes one row per VM; an operator edits the editable columns (in a
+spreadsheet or an editor) and the validate/import playbooks read it back. Everything here
+works on strings and plain data (no file I/O, no Ansible imports) so the same code serves
+the filter plugin, the inventory plugin and the unit tests.
+
+CSV cells cannot hold mappings, so map columns use `key=value;key=value`. `;` is used (not
+`,`) because spreadsheets quote commas and people then break the quoting while editing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+try:  # the plan file is read on the controller, where PyYAML comes with ansible-core
+    import yaml
+except ImportError:  # pragma: no cover - only on a target without PyYAML
+    yaml = None  # type: ignore[assignment]
+
+PLAN_VERSION = 1
+
+# (column, editable, help). Order is the CSV column order: facts first, then what to edit.
+COLUMNS: tuple[tuple[str, bool, str], ...] = (
+    ("vm", False, "instance name as the hypervisor knows it (the row key; do not edit)"),
+    ("source", False, "where the VM was found: cloudstack, external or libvirt"),
+    ("zone", False, "zone id"),
+    ("cluster", False, "cluster id"),
+    ("host", False, "host name or libvirt URI holding the VM"),
+    ("power_state", False, "PowerOn or PowerOff when discovered"),
+    ("cpus", False, "vCPUs when discovered"),
+    ("memory_mb", False, "memory in MiB when discovered"),
+    ("nics", False, "NIC id=MAC/VLAN when discovered, for reference"),
+    ("disks", False, "disk id=label/GiB when discovered, for reference"),
+    ("import", True, "yes to import this VM, no to leave it alone"),
+    ("wave", True, "import wave, an integer >= 1; waves run in ascending order"),
+    ("account", True, "owner account (needs domainid)"),
+    ("domainid", True, "owner domain id"),
+    ("projectid", True, "owner project id"),
+    ("service_offering", True, "service offering id or name"),
+    ("template", True, "template id or name (KVM needs one)"),
+    ("hostname", True, "guest host name; empty derives it from the VM name"),
+    ("displayname", True, "display name; empty keeps the VM name"),
+    ("nic_networks", True, "NIC→network: nic-id-or-MAC=network;..."),
+    ("nic_ips", True, "NIC→IPv4: nic-id-or-MAC=auto|a.b.c.d;..."),
+    ("disk_offerings", True, "data disk→disk offering: disk-id-or-label=offering;..."),
+    ("disk_offering_policy", True, "custom or smallest_fit for data disks not in disk_offerings"),
+    ("details", True, "extra details: key=value;..."),
+    ("forced", True, "yes lets CloudStack replace MACs already in use"),
+    ("migrate_allowed", True, "yes lets CloudStack move the VM or its volumes"),
+)
+COLUMN_NAMES = tuple(column[0] for column in COLUMNS)
+EDITABLE = frozenset(name for name, editable, _ignored in COLUMNS if editable)
+MAP_COLUMNS = ("nic_networks", "nic_ips", "disk_offerings", "details")
+BOOL_COLUMNS = ("import", "forced", "migrate_allowed")
+SOURCES = ("cloudstack", "external", "libvirt")
+_TRUE = ("yes", "true", "y", "1", "on")
+_FALSE = ("no", "false", "n", "0", "off", "")
+_PAIR = re.compile(r"[;\n]+")
+
+
+class PlanProblem(dict):
+    """One problem of one row: a dict so it passes through Ansible results unchanged."""
+
+    def __init__(self, vm: str, field: str, message: str, fix: str, row: int | None = None) -> None:
+        super().__init__(vm=vm, field=field, message=message, fix=fix, row=row)
+
+    @property
+    def line(self) -> str:
+        where = f"row {self['row']} " if self["row"] is not None else ""
+        return f"{where}{self['vm'] or '?'}: {self['field']}: {self['message'].rstrip('.')}. Fix: {self['fix']}"
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def parse_map_cell(cell: Any) -> dict[str, str] | None:
+    """`0=net-a;1=net-b` (or a mapping) → {'0': 'net-a', '1': 'net-b'}; None if malformed."""
+    if cell is None or cell == "":
+        return {}
+    if isinstance(cell, Mapping):
+        return {_text(k): _text(v) for k, v in cell.items()}
+    result: dict[str, str] = {}
+    for pair in _PAIR.split(str(cell)):
+        if not pair.strip():
+            continue
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            return None
+        result[key.strip()] = value.strip()
+    return result
+
+
+def format_map_cell(value: Mapping[str, Any] | None) -> str:
+    return ";".join(f"{k}={'' if v is None else v}" for k, v in (value or {}).items())
+
+
+def parse_bool_cell(cell: Any, default: bool) -> bool | None:
+    if isinstance(cell, bool):
+        return cell
+    lowered = _text(cell).lower()
+    if lowered == "":
+        return default
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return None
+
+
+def normalize_row(raw: Mapping[str, Any], index: int | None = None) -> tuple[dict[str, Any], list[PlanProblem]]:
+    """A CSV/YAML row → typed row (maps as dicts, bools, int wave) plus its problems.
+
+    Every column is checked so validate shows all problems of a row at once.
+    """
+    vm = _text(raw.get("vm"))
+    problems: list[PlanProblem] = []
+
+    def bad(field: str, message: str, fix: str) -> None:
+        problems.append(PlanProblem(vm, field, message, fix, index))
+
+    unknown = sorted(set(map(str, raw)) - set(COLUMN_NAMES))
+    for name in unknown:
+        bad(name, f"unknown column '{name}'", f"remove it or rename it to one of {', '.join(COLUMN_NAMES)}")
+    row: dict[str, Any] = {name: _text(raw.get(name)) for name in COLUMN_NAMES if name not in MAP_COLUMNS}
+    if not vm:
+        bad("vm", "empty instance name", "restore the vm column from the discovered plan; it is the row key")
+    if row["source"] and row["source"] not in SOURCES:
+        bad("source", f"unknown source '{row['source']}'", f"use one of {', '.join(SOURCES)} (rerun discover)")
+    wave = _text(raw.get("wave")) or "1"
+    if wave.isdigit() and int(wave) >= 1:
+        row["wave"] = int(wave)
+    else:
+        bad("wave", f"'{wave}' is not an integer >= 1", "set wave to 1, 2, 3, ...")
+        row["wave"] = 1
+    for name in BOOL_COLUMNS:
+        parsed = parse_bool_cell(raw.get(name), default=(name == "import"))
+        if parsed is None:
+            bad(name, f"'{_text(raw.get(name))}' is not yes/no", f"set {name} to yes or no")
+            parsed = name == "import"
+        row[name] = parsed
+    for name in MAP_COLUMNS:
+        parsed_map = parse_map_cell(raw.get(name))
+        if parsed_map is None:
+            bad(name, f"'{_text(raw.get(name))}' is not key=value;key=value", f"write {name} as key=value;key=value")
+            parsed_map = {}
+        row[name] = parsed_map
+    if row["account"] and not row["domainid"]:
+        bad("account", "account is set without domainid", "set domainid to the account's domain id, or clear account")
+    if row["account"] and row["projectid"]:
+        bad("projectid", "account and projectid are both set", "keep only one owner: account+domainid or projectid")
+    if row["import"] and row["source"] == "cloudstack" and not row["cluster"]:
+        bad("cluster", "no cluster id for a VM on a CloudStack host", "rerun discover; the cluster column is a fact")
+    return row, problems
+
+
+def validate_rows(raws: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[PlanProblem]]:
+    """All rows normalised plus every problem of every row (duplicates across rows too)."""
+    rows: list[dict[str, Any]] = []
+    problems: list[PlanProblem] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, raw in enumerate(raws, start=1):
+        if not isinstance(raw, Mapping):
+            problems.append(
+                PlanProblem("", "row", f"row {number} is not a mapping", "write each VM as a mapping", number)
+            )
+            continue
+        row, row_problems = normalize_row(raw, number)
+        problems.extend(row_problems)
+        key = (row["cluster"] or row["host"], row["vm"])
+        if row["vm"] and key in seen:
+            problems.append(
+                PlanProblem(
+                    row["vm"], "vm", f"listed twice (rows {seen[key]} and {number})", "keep one row per VM", number
+                )
+            )
+            continue
+        seen[key] = number
+        rows.append(row)
+    return rows, problems
+
+
+def to_csv_cells(row: Mapping[str, Any]) -> dict[str, str]:
+    cells: dict[str, str] = {}
+    for name in COLUMN_NAMES:
+        value = row.get(name)
+        if name in MAP_COLUMNS:
+            cells[name] = format_map_cell(value if isinstance(value, Mapping) else parse_map_cell(value) or {})
+        elif isinstance(value, bool):
+            cells[name] = "yes" if value else "no"
+        else:
+            cells[name] = _text(value)
+    return cells
+
+
+def dump_csv(rows: Iterable[Mapping[str, Any]]) -> str:
+    """Rows → CSV text with the fixed header; stable so a rerun writes identical bytes."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(COLUMN_NAMES), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(to_csv_cells(row))
+    return out.getvalue()
+
+
+def load_csv(text: str) -> list[dict[str, str]]:
+    """CSV text → raw rows. A missing `vm` header is reported by validate_rows as empty vm."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))  # spreadsheets like to add a BOM
+    rows = []
+    for raw in reader:
+        # DictReader puts cells beyond the header under None; keep them visible as a column
+        extra = raw.pop(None, None)
+        if extra and any(_text(cell) for cell in extra):
+            raw["<extra cells>"] = ";".join(extra)
+        rows.append({key: value for key, value in raw.items() if key is not None})
+    return rows
+
+
+def dump_yaml(rows: Iterable[Mapping[str, Any]]) -> str:
+    doc: dict[str, Any] = {
+        "plan_version": PLAN_VERSION,
+        "columns": {name: help for name, _ignored, help in COLUMNS},
+        "vms": [],
+    }
+    for row in rows:
+        entry: dict[str, Any] = {}
+        for name in COLUMN_NAMES:
+            value = row.get(name)
+            if name in MAP_COLUMNS:
+                # plain str keys and values: Ansible hands us tagged str subclasses yaml cannot dump
+                entry[name] = parse_map_cell(value) or {}
+            elif name == "wave":
+                entry[name] = int(_text(value)) if _text(value).isdigit() else _text(value)
+            else:
+                entry[name] = bool(value) if isinstance(value, bool) else _text(value)
+        doc["vms"].append(entry)
+    return _require_yaml().safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def _require_yaml() -> Any:
+    if yaml is None:
+        raise ValueError("plan: the YAML format needs PyYAML. Fix: pip install pyyaml, or use the CSV plan")
+    return yaml
+
+
+def load_yaml(text: str) -> list[Any]:
+    """YAML text → raw rows. Raises ValueError with field and fix for an unusable document."""
+    yaml_lib = _require_yaml()
+    try:
+        doc = yaml_lib.safe_load(text)
+    except yaml_lib.YAMLError as exc:
+        raise ValueError(f"plan: not valid YAML ({str(exc).splitlines()[0]}). Fix: correct the syntax") from None
+    if isinstance(doc, list):
+        return doc
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("vms"), list):
+        raise ValueError("plan: no 'vms' list. Fix: keep the top-level key vms: with one entry per VM")
+    return doc["vms"]
+
+
+def load_plan(text: str, fmt: str) -> list[Any]:
+    fmt = fmt.lower().lstrip(".")
+    if fmt == "csv":
+        return load_csv(text)
+    if fmt in ("yml", "yaml"):
+        return load_yaml(text)
+    raise ValueError(f"plan format '{fmt}' is unknown. Fix: use a .csv, .yml or .yaml plan file")
+
+
+def merge_rows(existing: Sequence[Mapping[str, Any]], discovered: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Refresh facts from a new discovery but keep the operator's edits.
+
+    Rediscovering must not wipe a half-edited plan: editable cells of a VM already in the
+    plan win; facts (power state, NICs...) come from the new discovery; VMs that vanished
+    (imported meanwhile) drop out. Sorted so reruns produce the same file.
+    """
+    old = {(_text(r.get("cluster")) or _text(r.get("host")), _text(r.get("vm"))): r for r in existing}
+    merged = []
+    for row in discovered:
+        new = dict(row)
+        previous = old.get((_text(row.get("cluster")) or _text(row.get("host")), _text(row.get("vm"))))
+        if previous:
+            for name in EDITABLE:
+                if name in previous:
+                    new[name] = previous[name]
+        # normalised, so a plan written from discovery and one read back dump identically
+        merged.append(normalize_row(new)[0])
+    return sort_rows(merged)
+
+
+def sort_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def key(row: Mapping[str, Any]) -> tuple[int, str, str, str]:
+        wave = _text(row.get("wave"))
+        return (
+            int(wave) if wave.isdigit() else 1,
+            _text(row.get("zone")),
+            _text(row.get("cluster")),
+            _text(row.get("vm")),
+        )
+
+    return [dict(row) for row in sorted(rows, key=key)]
+
+
+def waves(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """[{'wave': 1, 'vms': [...]}, ...] in ascending wave order, import=no rows left out."""
+    grouped: dict[int, list[str]] = {}
+    for row in rows:
+        if row.get("import", True) is False:
+            continue
+        grouped.setdefault(int(row.get("wave") or 1), []).append(_text(row.get("vm")))
+    return [{"wave": number, "vms": grouped[number]} for number in sorted(grouped)]
+
+
+def wishes(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The planner's / import module's user wishes from one normalised row (empties dropped)."""
+    keys = (
+        "displayname",
+        "hostname",
+        "template",
+        "service_offering",
+        "nic_networks",
+        "nic_ips",
+        "disk_offerings",
+        "disk_offering_policy",
+        "details",
+        "account",
+        "domainid",
+        "projectid",
+    )
+    result: dict[str, Any] = {key: row[key] for key in keys if row.get(key) not in (None, "", {})}
+    if row.get("forced"):
+        result["forced"] = True
+    if row.get("migrate_allowed"):
+        result["migrate_allowed"] = True
+    return result

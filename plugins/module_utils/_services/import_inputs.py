@@ -1,0 +1,173 @@
+# Copyright: (c) 2026, acs.ingest contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE: this module_util is internal to acs.ingest and can change at any time.
+"""Module options → planner wishes, and the check of a precomputed plan (``plan`` option).
+
+A precomputed plan comes from the inventory plugin or an edited plan file, possibly hours
+old. Without the catalog we cannot re-plan it, but we can check it still fits the instance
+as listed right now: every NIC and disk the plan names still exists, every NIC is mapped
+(CloudStack would otherwise put an unmapped NIC on the first permitted network, facts §2.2),
+and exactly one disk is left for root. Those checks cost no API call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import find_domain, find_project, is_uuid
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError, InputError
+from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings, ImportPlan, Note
+
+# Options that feed the planner; with a precomputed plan they would be silently ignored.
+PLANNING_OPTIONS = (
+    "displayname",
+    "hostname",
+    "template",
+    "service_offering",
+    "nic_networks",
+    "nic_ips",
+    "disk_offerings",
+    "disk_offering_policy",
+    "root_disk",
+    "details",
+    "account",
+    "domain",
+    "project",
+)
+IMPORT_COMMAND = "importUnmanagedInstance"
+
+
+def wishes_from_params(client: Any, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The planner's wishes mapping; domain and project names are turned into ids here."""
+    wishes = {
+        name: params.get(name)
+        for name in (
+            "displayname",
+            "hostname",
+            "template",
+            "service_offering",
+            "nic_networks",
+            "nic_ips",
+            "disk_offerings",
+            "disk_offering_policy",
+            "root_disk",
+            "details",
+            "account",
+            "forced",
+            "migrate_allowed",
+        )
+    }
+    domain = str(params.get("domain") or "").strip()
+    if domain:
+        wishes["domainid"] = domain if is_uuid(domain) else find_domain(client, domain)["id"]
+    project = str(params.get("project") or "").strip()
+    if project:
+        wishes["projectid"] = project if is_uuid(project) else find_project(client, project)["id"]
+    return wishes
+
+
+def _entries(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, Mapping):
+        return [dict(value)]
+    if isinstance(value, (list, tuple)):
+        return [dict(entry) for entry in value if isinstance(entry, Mapping)]
+    return []
+
+
+def _plan_parts(raw: Mapping[str, Any]) -> tuple[str, dict[str, Any], list[Any], list[Any]]:
+    """Accepts ``ImportPlan.to_dict()`` output or the bare import parameters."""
+    if isinstance(raw.get("params"), Mapping):
+        return (
+            str(raw.get("command") or IMPORT_COMMAND),
+            dict(raw["params"]),
+            list(raw.get("problems") or []),
+            list(raw.get("notes") or []),
+        )
+    return IMPORT_COMMAND, dict(raw), [], []
+
+
+def check_precomputed_plan(params: Mapping[str, Any], instance: Mapping[str, Any], clusterid: str) -> ImportPlan:
+    """The ``plan`` option as an ImportPlan, or an error listing every way it no longer fits."""
+    raw = params.get("plan")
+    if not isinstance(raw, Mapping):
+        raise InputError("plan", "must be a mapping", "pass the plan hostvar the inventory plugin set for this VM")
+    command, call_params, problems, notes = _plan_parts(raw)
+    name = str(params["name"]).strip()
+    findings = Findings()
+    if problems:
+        lines = [
+            f"{p.get('field', '?')}: {p.get('message', p)}. Fix: {p.get('fix', '')}"
+            if isinstance(p, Mapping)
+            else str(p)
+            for p in problems
+        ]
+        raise AcsIngestError(
+            f"the plan for {name} lists {len(problems)} problem(s):\n" + "\n".join(lines),
+            field="plan",
+            fix="fix the plan file or inventory settings and plan again",
+        )
+    if command != IMPORT_COMMAND:
+        findings.problem("plan", f"the plan is for {command}", f"use a plan made for {IMPORT_COMMAND}")
+    planned_name = str(call_params.get("name") or name)
+    if planned_name != name:
+        findings.problem("plan", f"the plan is for instance '{planned_name}', not '{name}'", "pass this VM's plan")
+    call_params["name"] = name
+    planned_cluster = str(call_params.get("clusterid") or clusterid)
+    if planned_cluster != clusterid:
+        findings.problem(
+            "plan",
+            f"the plan is for cluster {planned_cluster}, the task for {clusterid}",
+            "plan again for this cluster",
+        )
+    call_params["clusterid"] = clusterid
+    if not call_params.get("serviceofferingid"):
+        findings.problem("plan", "the plan has no serviceofferingid", "plan again with a service offering")
+    _check_devices(call_params, instance, findings)
+    if params.get("forced"):
+        call_params["forced"] = True
+    if params.get("migrate_allowed") is not None:
+        call_params["migrateallowed"] = bool(params["migrate_allowed"])
+    if findings.problems:
+        plan = ImportPlan(vm=name, command=IMPORT_COMMAND, problems=findings.problems)
+        raise AcsIngestError(
+            f"the precomputed plan no longer fits {name}:\n" + "\n".join(plan.problem_lines()),
+            field="plan",
+            fix="refresh the inventory (or the plan file) so the plan is made from the instance as it is now",
+        )
+    kept_notes = [Note(str(n.get("field", "")), str(n.get("message", ""))) for n in notes if isinstance(n, Mapping)]
+    return ImportPlan(vm=name, command=IMPORT_COMMAND, params=call_params, notes=kept_notes)
+
+
+def _check_devices(call_params: dict[str, Any], instance: Mapping[str, Any], findings: Findings) -> None:
+    nic_ids = [str(nic.get("id")) for nic in instance.get("nic") or []]
+    mapped = [str(entry.get("nic")) for entry in _entries(call_params.get("nicnetworklist"))]
+    for nic in mapped:
+        if nic not in nic_ids:
+            findings.problem(
+                "plan.nicnetworklist", f"NIC {nic} is planned but the VM has NICs {nic_ids or 'none'}", "plan again"
+            )
+    for nic in nic_ids:
+        if nic not in mapped:
+            findings.problem(
+                "plan.nicnetworklist",
+                f"NIC {nic} of the VM has no network in the plan (CloudStack would pick the first permitted network)",
+                "plan again so every NIC is mapped",
+            )
+    disk_ids = [str(disk.get("id")) for disk in instance.get("disk") or []]
+    data = [str(entry.get("disk")) for entry in _entries(call_params.get("datadiskofferinglist"))]
+    for disk in data:
+        if disk not in disk_ids:
+            findings.problem(
+                "plan.datadiskofferinglist",
+                f"disk {disk} is planned but the VM has disks {disk_ids or 'none'}",
+                "plan again",
+            )
+    if disk_ids and len(set(data) & set(disk_ids)) != len(disk_ids) - 1:
+        findings.problem(
+            "plan.datadiskofferinglist",
+            f"the VM has {len(disk_ids)} disk(s) and the plan maps {len(data)}; CloudStack needs every disk but "
+            "the root disk mapped",
+            "plan again",
+        )

@@ -1,0 +1,372 @@
+# Copyright: (c) 2026, acs.ingest contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE: this module_util is internal to acs.ingest and can change at any time.
+"""What the ``unmanage_vm`` module does: find the VM, check facts §2.5 up front, unmanage once.
+
+CloudStack reports every unmanage failure as job error 530 after the job ran (facts §1.4),
+so the preconditions are checked here first and all failing ones are reported together,
+each with its fix. Versions matter (facts §2.6): 4.22 accepts ``hostid``/``forced`` and
+defines the domain persistently on a host; older versions leave a running VM's domain
+transient (the unmanage playbook then runs ``persist_domain_xml`` on ``host``) and leave a
+stopped VM's domain nowhere at all, which we refuse because it would lose the VM.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import wire_params
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.journal import JobJournal
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import find_host, find_zone, is_uuid
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.vms import (
+    find_managed_by_instance_name,
+    find_unmanaged,
+    summarize_vm,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.waiter import Backoff
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
+    AcsIngestError,
+    CloudStackApiError,
+    InputError,
+    JobTimeoutError,
+)
+
+COMMAND = "unmanageVirtualMachine"
+JOURNAL_OPERATION = "unmanage"
+PERSISTS_DOMAIN = (4, 22)  # hostid/forced parameters and domain persistence arrived together
+PRESERVE_NICS = "unmanage.vm.preserve.nics"
+CONFIG_DRIVE_DETAIL = "configDriveLocation"
+
+
+def version_text(version: tuple[int, ...]) -> str:
+    return ".".join(str(part) for part in version)
+
+
+class UnmanageRun:
+    def __init__(self, mod: Any) -> None:
+        self.mod = mod
+        self.params: dict[str, Any] = mod.params
+        self.client = mod.client
+        self.journal = JobJournal(self.params.get("job_journal"), self.client.settings.endpoint)
+        self.zone: dict[str, Any] | None = None
+        self.warnings: list[str] = []
+
+    @property
+    def persists_domain(self) -> bool:
+        return self.client.version[:2] >= PERSISTS_DOMAIN
+
+    def zone_id(self) -> str | None:
+        wanted = str(self.params.get("zone") or "").strip()
+        if not wanted:
+            return None
+        if is_uuid(wanted):
+            return wanted
+        if self.zone is None:
+            self.zone = find_zone(self.client, wanted)
+        return str(self.zone["id"])
+
+    # --- finding the VM -----------------------------------------------------------------------
+    def find_vm(self) -> dict[str, Any] | None:
+        p = self.params
+        if p.get("id"):
+            try:
+                vms = self.client.list_all("listVirtualMachines", id=p["id"], listall=True)
+            except CloudStackApiError as error:
+                if error.errorcode != 431:  # an unknown (e.g. removed) VM id is a 431 parameter error
+                    raise
+                vms = []
+            return vms[0] if vms else None
+        zoneid = self.zone_id()
+        if p.get("instance_name"):
+            return find_managed_by_instance_name(self.client, p["instance_name"], zoneid)
+        vms = self.client.list_all("listVirtualMachines", name=p["name"], zoneid=zoneid, listall=True)
+        exact = [vm for vm in vms if vm.get("name") == p["name"]]
+        if len(exact) > 1:
+            raise InputError(
+                "name",
+                f"{len(exact)} VMs are named '{p['name']}' in the zone: "
+                + ", ".join(f"{vm.get('id')} ({vm.get('account')})" for vm in exact),
+                "identify the VM by id or instance_name",
+            )
+        return exact[0] if exact else None
+
+    def instance_name_hint(self) -> str | None:
+        """The hypervisor name to look for when the VM is no longer managed."""
+        p = self.params
+        if p.get("instance_name"):
+            return str(p["instance_name"])
+        entry = self.journal.get(JOURNAL_OPERATION, self.journal_key())
+        if entry and entry.get("instancename"):
+            return str(entry["instancename"])
+        return str(p["name"]) if p.get("name") else None  # imported VMs keep name == instance name
+
+    def journal_key(self) -> str:
+        p = self.params
+        return str(p.get("id") or f"{self.params.get('zone')}/{p.get('instance_name') or p.get('name')}")
+
+    def already_unmanaged(self) -> dict[str, Any]:
+        """Idempotency: the VM is gone from CloudStack; ok only if a host lists it as unmanaged."""
+        instance_name = self.instance_name_hint()
+        entry = self.journal.get(JOURNAL_OPERATION, self.journal_key()) or {}
+        zoneid = entry.get("zoneid") or self.zone_id()
+        identity = self.params.get("id") or self.params.get("instance_name") or self.params.get("name")
+        if not instance_name or not zoneid:
+            raise InputError(
+                "id",
+                f"no managed VM with id {identity}",
+                "if it was unmanaged already, identify it by instance_name and zone so the module can find its domain",
+            )
+        clusters = self.client.list_all("listClusters", zoneid=zoneid, hypervisor="KVM")
+        for cluster in clusters:
+            instance = find_unmanaged(self.client, str(cluster["id"]), instance_name)
+            if instance is not None:
+                return self.result(
+                    False,
+                    "unmanaged",
+                    instance_name=instance_name,
+                    host={"id": instance.get("hostid"), "name": instance.get("hostname")},
+                    zoneid=zoneid,
+                )
+        field = "id" if self.params.get("id") else "instance_name" if self.params.get("instance_name") else "name"
+        raise InputError(
+            field,
+            f"'{identity}' is neither a managed VM nor an unmanaged instance ('{instance_name}') on a KVM host "
+            "of the zone",
+            "check the VM's id, name or instance name and the zone",
+        )
+
+    def reconcile_earlier_job(self) -> dict[str, Any] | None:
+        """A job an earlier run submitted and did not see finish: await it, never submit twice."""
+        entry = self.journal.get(JOURNAL_OPERATION, self.journal_key())
+        if not entry or entry.get("done"):
+            return None
+        jobid = str(entry["jobid"])
+        try:
+            job = self.client.call("queryAsyncJobResult", retry=True, jobid=jobid)
+        except CloudStackApiError as error:
+            if error.errorcode != 431:
+                raise
+            self.journal.drop(JOURNAL_OPERATION, self.journal_key())
+            return None
+        if int(job.get("jobstatus", 0)) == 0:
+            if self.mod.check_mode:
+                return self.result(False, "pending", jobid=jobid)
+            try:
+                self.client.wait(COMMAND, jobid, timeout=float(self.params["timeout"]), backoff=self.backoff())
+            except JobTimeoutError:
+                self.warnings.append(f"unmanage job {jobid} from an earlier run is still running; rerun to check")
+                return self.result(False, "pending", jobid=jobid)
+            except CloudStackApiError as error:
+                self.warnings.append(f"unmanage job {jobid} from an earlier run failed: {error.errortext}")
+        elif int(job.get("jobstatus", 0)) != 1:
+            errortext = (job.get("jobresult") or {}).get("errortext", "no error text")
+            self.warnings.append(f"unmanage job {jobid} from an earlier run failed: {errortext}")
+        # Keep instance name and zone (an id cannot be looked up once the VM is gone).
+        self.journal.mark_done(JOURNAL_OPERATION, self.journal_key())
+        return None
+
+    # --- preconditions (facts §2.5) ----------------------------------------------------------
+    def problems(self, vm: dict[str, Any]) -> list[tuple[str, str, str]]:
+        found: list[tuple[str, str, str]] = []
+        state = str(vm.get("state"))
+        if state not in ("Running", "Stopped"):
+            found.append(("state", f"the VM is {state}", "wait until it is Running or Stopped, or start/stop it"))
+        hypervisor = str(vm.get("hypervisor") or "KVM")
+        if hypervisor.upper() != "KVM":
+            found.append(("id", f"the VM runs on {hypervisor}", "acs.ingest unmanages KVM VMs only"))
+        if vm.get("isoid"):
+            found.append(("iso", f"ISO {vm.get('isoname') or vm['isoid']} is attached", "detach it (detachIso) first"))
+        raw_details = vm.get("details")
+        details = raw_details if isinstance(raw_details, dict) else {}
+        if self.persists_domain and details.get(CONFIG_DRIVE_DETAIL) and not self.params["forced"]:
+            found.append(
+                (
+                    "forced",
+                    "a config drive is attached",
+                    "set forced=true; CloudStack then removes the config drive from the domain XML",
+                )
+            )
+        if self.params.get("host") and state != "Stopped":
+            found.append(("host", f"host only applies to stopped VMs; this one is {state}", "stop the VM or drop host"))
+        if not self.persists_domain and state == "Stopped":
+            found.append(
+                (
+                    "state",
+                    f"CloudStack {version_text(self.client.version)} does not define a stopped VM's domain on any "
+                    "host when unmanaging it, so the VM would exist nowhere",
+                    "start the VM first (the unmanage playbook then makes its domain persistent), "
+                    "or upgrade CloudStack to 4.22+",
+                )
+            )
+        snapshots = self.volume_snapshots(vm)
+        if snapshots:
+            found.append(
+                (
+                    "snapshots",
+                    f"the VM's volumes have {len(snapshots)} snapshot(s): "
+                    + ", ".join(str(s.get("name") or s.get("id")) for s in snapshots[:5]),
+                    "delete the volume snapshots (deleteSnapshot) first",
+                )
+            )
+        return found
+
+    def volume_snapshots(self, vm: dict[str, Any]) -> list[dict[str, Any]]:
+        # listSnapshots has no VM filter (and ignores unknown parameters), so go volume by volume.
+        volumes = self.client.list_all("listVolumes", virtualmachineid=vm["id"], listall=True)
+        snapshots: list[dict[str, Any]] = []
+        for volume in volumes:
+            for snapshot in self.client.list_all("listSnapshots", volumeid=volume["id"], listall=True):
+                if str(snapshot.get("state", "")).lower() not in ("destroyed", "destroying"):
+                    snapshots.append(snapshot)
+        return snapshots
+
+    # --- the run ------------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        p = self.params
+        for option, value in (("host", p.get("host")), ("forced", p.get("forced"))):
+            if value and not self.persists_domain:
+                raise InputError(
+                    option,
+                    f"needs CloudStack 4.22 or later; this one is {version_text(self.client.version)}",
+                    f"drop {option}",
+                )
+        pending = self.reconcile_earlier_job()
+        if pending is not None:
+            return pending
+        vm = self.find_vm()
+        if vm is None:
+            return self.already_unmanaged()
+        problems = self.problems(vm)
+        if problems:
+            lines = [f"{field}: {problem}. Fix: {fix}" for field, problem, fix in problems]
+            raise AcsIngestError(
+                f"{len(problems)} precondition(s) prevent unmanaging {vm.get('instancename')}:\n" + "\n".join(lines),
+                field=problems[0][0],
+                problems=[{"field": f, "message": m, "fix": x} for f, m, x in problems],
+            )
+        call_params: dict[str, Any] = {"id": vm["id"]}
+        target = None
+        if p.get("host"):
+            target = find_host(self.client, p["host"], zoneid=vm.get("zoneid"))
+            call_params["hostid"] = target["id"]
+        if p["forced"]:
+            call_params["forced"] = True
+        call = {"command": COMMAND, "params": wire_params(call_params)}
+        preserve = self.preserve_nics(str(vm.get("zoneid")))
+        before = {"state": "managed", "vm": summarize_vm(vm)}
+        if self.mod.check_mode:
+            after: dict[str, Any] = {"state": "unmanaged", "unmanage_call": call}
+            host = target or self.vm_host(vm)
+            return self.result(
+                True, "would_unmanage", vm=vm, host=host, api_call=call, preserve=preserve, diff=(before, after)
+            )
+        key = self.journal_key()
+
+        def remember(jobid: str) -> None:
+            self.journal.put(
+                JOURNAL_OPERATION, key, jobid, instancename=vm.get("instancename"), zoneid=vm.get("zoneid")
+            )
+
+        try:
+            answer = self.client.run_job(
+                COMMAND, timeout=float(p["timeout"]), backoff=self.backoff(), on_submitted=remember, **call_params
+            )
+        except JobTimeoutError as error:
+            self.warnings.append(f"unmanage job {error.jobid} was still running after {p['timeout']}s; rerun to check")
+            return self.result(True, "pending", vm=vm, api_call=call, jobid=error.jobid, preserve=preserve)
+        response = answer.get("unmanagevirtualmachineresponse", answer)
+        hostid = response.get("hostid") or call_params.get("hostid") or vm.get("hostid")
+        host = target if target and target.get("id") == hostid else self.host_by_id(hostid, vm)
+        after = {"state": "unmanaged", "host": host}
+        return self.result(
+            True,
+            "unmanaged",
+            vm=vm,
+            host=host,
+            api_call=call,
+            preserve=preserve,
+            diff=(before, after),
+            instance_name=vm.get("instancename"),
+            zoneid=vm.get("zoneid"),
+        )
+
+    def vm_host(self, vm: dict[str, Any]) -> dict[str, Any] | None:
+        if not vm.get("hostid"):
+            return None
+        return {"id": vm.get("hostid"), "name": vm.get("hostname")}
+
+    def host_by_id(self, hostid: str | None, vm: dict[str, Any]) -> dict[str, Any] | None:
+        if not hostid:
+            return None
+        if hostid == vm.get("hostid") and vm.get("hostname"):
+            return {"id": hostid, "name": vm.get("hostname")}
+        hosts = self.client.list_all("listHosts", id=hostid)
+        return {"id": hostid, "name": hosts[0].get("name") if hosts else None}
+
+    def preserve_nics(self, zoneid: str) -> bool | None:
+        rows = self.client.list_all("listConfigurations", name=PRESERVE_NICS, zoneid=zoneid)
+        values = [str(row.get("value")).lower() for row in rows if row.get("name") == PRESERVE_NICS]
+        return values[0] == "true" if values else None
+
+    def backoff(self) -> Backoff:
+        interval = float(self.params["poll_interval"])
+        return Backoff(initial=interval, factor=1.5, maximum=max(interval, float(self.params["poll_max_interval"])))
+
+    def result(
+        self,
+        changed: bool,
+        state: str,
+        *,
+        vm: dict[str, Any] | None = None,
+        host: dict[str, Any] | None = None,
+        api_call: dict[str, Any] | None = None,
+        jobid: str | None = None,
+        preserve: bool | None = None,
+        diff: tuple[dict[str, Any], dict[str, Any]] | None = None,
+        instance_name: str | None = None,
+        zoneid: str | None = None,
+    ) -> dict[str, Any]:
+        if state == "unmanaged" and changed and vm:
+            # Kept after success: a rerun needs the instance name and zone to confirm the VM is
+            # unmanaged, and CloudStack forgets the id (and name) once the VM is gone. Recorded
+            # under every way a rerun may name the VM.
+            zone_given = self.params.get("zone")
+            keys = {self.journal_key(), str(vm.get("id"))}
+            for label in (vm.get("instancename"), vm.get("name")):
+                keys.update({f"{zone_given}/{label}", f"{vm.get('zoneid')}/{label}", f"{vm.get('zonename')}/{label}"})
+            for key in keys:
+                self.journal.mark_done(
+                    JOURNAL_OPERATION, key, instancename=vm.get("instancename"), zoneid=vm.get("zoneid")
+                )
+        result: dict[str, Any] = {
+            "changed": changed,
+            "state": state,
+            "vm": vm,
+            "instance_name": instance_name or (vm or {}).get("instancename"),
+            "zoneid": zoneid or (vm or {}).get("zoneid"),
+            "host": host,
+            "hostid": (host or {}).get("id"),
+            "hostname": (host or {}).get("name"),
+            "domain_persisted": self.persists_domain,
+            "preserve_nics": preserve,
+            "api_call": api_call,
+        }
+        if jobid:
+            result["jobid"] = jobid
+        if diff and self.mod.diff_mode:
+            result["diff"] = {"before": diff[0], "after": diff[1]}
+        for warning in self.warnings:
+            self.mod.module.warn(warning)
+        return result
+
+
+def run_unmanage(mod: Any) -> dict[str, Any]:
+    """Entry point for the module: ``AcsModule.run(run_unmanage)``."""
+    p = mod.params
+    if (p.get("name") or p.get("instance_name")) and not p.get("zone"):
+        field = "name" if p.get("name") else "instance_name"
+        raise InputError(field, f"{field} is only unique within a zone", "set zone (id or name) as well")
+    if p["timeout"] <= 0:
+        raise InputError("timeout", f"must be a positive number of seconds, got {p['timeout']}", "raise it")
+    return UnmanageRun(mod).run()
