@@ -299,7 +299,7 @@ totals:
   type: dict
   sample: {"imported": 198, "already managed": 2}
 problems:
-  description: Every planner problem (field, message, fix) when the pre-flight failed.
+  description: Every planner problem (code, field, message, fix, subject) when the pre-flight failed.
   returned: failure
   type: list
   elements: dict

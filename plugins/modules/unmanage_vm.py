@@ -168,7 +168,7 @@ api_calls:
   type: list
   elements: dict
 problems:
-  description: Every failed precondition (field, message, fix).
+  description: Every failed precondition (code, field, message, fix, subject).
   returned: failure
   type: list
   elements: dict

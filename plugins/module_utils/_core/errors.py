@@ -10,13 +10,20 @@ Every expected failure is an ``AcsIngestError``. ``AcsModule`` turns it into a s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem, render_all
 
 
 class AcsIngestError(Exception):
     """An expected failure with a message a person can act on."""
 
     def __init__(self, msg: str, *, field: str | None = None, fix: str | None = None, **details: Any) -> None:
+        if "problems" in details:
+            # Rendering problems into msg and adding field/fix again doubled them; ProblemsError
+            # takes the Problems themselves and renders each exactly once.
+            raise TypeError("pass problems with ProblemsError, not as a detail of AcsIngestError")
         super().__init__(msg)
         self.msg = msg
         self.field = field
@@ -36,6 +43,41 @@ class AcsIngestError(Exception):
             result["field"] = self.field
         if self.fix:
             result["fix"] = self.fix
+        return result
+
+
+class ProblemsError(AcsIngestError):
+    """Several problems found together (a plan, preconditions), each rendered once.
+
+    The message is an optional ``summary`` line followed by one line per Problem. There is
+    no ``fix`` argument: every Problem carries its own, so none is repeated at the end.
+    ``field`` names the option the whole error is about (e.g. ``plan``); it defaults to the
+    first problem's field and is returned as the result's ``field``.
+    """
+
+    def __init__(
+        self, problems: Sequence[Problem], *, summary: str | None = None, field: str | None = None, **details: Any
+    ) -> None:
+        if not problems:
+            raise ValueError("ProblemsError needs at least one problem")
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.summary = summary
+        self._explicit_field = field
+        super().__init__(summary or self.problems[0].message, field=field or self.problems[0].field, **details)
+
+    def lines(self) -> list[str]:
+        return render_all(self.problems)
+
+    def __str__(self) -> str:
+        lines = self.lines()
+        if not self.summary:
+            return "\n".join(lines)
+        head = f"{self._explicit_field}: {self.summary}" if self._explicit_field else self.summary
+        return f"{head.rstrip(':')}:\n" + "\n".join(lines)
+
+    def to_result(self) -> dict[str, Any]:
+        result = super().to_result()
+        result["problems"] = [problem.as_dict() for problem in self.problems]
         return result
 
 

@@ -165,6 +165,6 @@ def build_import_plan(
         vm=name or "?",
         command=IMPORT_VM if for_import_vm else IMPORT_UNMANAGED,
         params=params,
-        problems=findings.problems,
+        problems=[problem.about(name or "?") for problem in findings.problems],
         notes=findings.notes,
     )

@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import ProblemsError
+from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem, render_all
+
 # One GiB in bytes: CloudStack stores disk offering sizes in bytes and compares bytes.
 GIB = 1024**3
 
@@ -18,19 +21,6 @@ GIB = 1024**3
 def _one_line(value: str) -> str:
     """Names from hypervisors and CSV cells may carry newlines; reports need one line each."""
     return " ".join(value.splitlines())
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something that would make the import fail (or import the wrong thing)."""
-
-    field: str
-    message: str
-    fix: str
-    code: str = ""
-
-    def line(self, vm: str) -> str:
-        return _one_line(f"{vm}: {self.field}: {self.message.rstrip('.')}. Fix: {self.fix.rstrip('.')}.")
 
 
 @dataclass(frozen=True)
@@ -61,6 +51,13 @@ class ImportPlan:
     def problem_lines(self) -> list[str]:
         return render_problems(self.vm, self.problems)
 
+    def raise_for_problems(self, **details: Any) -> None:
+        """Refuse a plan with problems: one ProblemsError listing each problem once."""
+        if self.problems:
+            raise ProblemsError(
+                self.problems, summary=f"{len(self.problems)} problem(s) prevent importing {self.vm}", **details
+            )
+
     def note_lines(self) -> list[str]:
         return [note.line(self.vm) for note in self.notes]
 
@@ -71,7 +68,7 @@ class ImportPlan:
             "command": self.command,
             "ok": self.ok,
             "params": self.params,
-            "problems": [{"field": p.field, "message": p.message, "fix": p.fix, "code": p.code} for p in self.problems],
+            "problems": [problem.as_dict() for problem in self.problems],
             "notes": [{"field": n.field, "message": n.message} for n in self.notes],
         }
 
@@ -83,16 +80,16 @@ class Findings:
         self.problems: list[Problem] = []
         self.notes: list[Note] = []
 
-    def problem(self, field_name: str, message: str, fix: str, code: str = "") -> None:
-        self.problems.append(Problem(field_name, message, fix, code))
+    def problem(self, field_name: str, message: str, fix: str, code: str) -> None:
+        self.problems.append(Problem(code, field_name, message, fix))
 
     def note(self, field_name: str, message: str) -> None:
         self.notes.append(Note(field_name, message))
 
 
 def render_problems(vm: str, problems: Iterable[Problem]) -> list[str]:
-    """One line per problem: `<vm>: <field>: <message>. Fix: <fix>.`"""
-    return [problem.line(vm) for problem in problems]
+    """One line per problem: `<vm>: <field>: <message>. Fix: <fix>`."""
+    return render_all(problem.about(vm) for problem in problems)
 
 
 def text(value: Any) -> str:

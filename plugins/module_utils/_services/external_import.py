@@ -227,13 +227,7 @@ class ExternalImport:
         cluster = derive_cluster(self.client, p, zone, host, pool)
         plan = build_import_plan(instance, wishes, catalog, cluster_id=cluster, zone_id=zone["id"], for_import_vm=True)
         self.result["notes"] = plan.note_lines()
-        if not plan.ok:
-            raise AcsIngestError(
-                "; ".join(plan.problem_lines()),
-                field=plan.problems[0].field,
-                fix=plan.problems[0].fix,
-                problems=plan.to_dict()["problems"],
-            )
+        plan.raise_for_problems()
         return dict(plan.params)
 
     def _would(self, params: dict[str, Any], tag: str) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import find_domain, find_project, is_uuid
-from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError, InputError
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError, ProblemsError
+from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings, ImportPlan, Note
 
 # Options that feed the planner; with a precomputed plan they would be silently ignored.
@@ -97,22 +98,21 @@ def check_precomputed_plan(params: Mapping[str, Any], instance: Mapping[str, Any
     name = str(params["name"]).strip()
     findings = Findings()
     if problems:
-        lines = [
-            f"{p.get('field', '?')}: {p.get('message', p)}. Fix: {p.get('fix', '')}"
-            if isinstance(p, Mapping)
-            else str(p)
-            for p in problems
-        ]
-        raise AcsIngestError(
-            f"the plan for {name} lists {len(problems)} problem(s):\n" + "\n".join(lines),
+        raise ProblemsError(
+            [_listed_problem(problem) for problem in problems],
+            summary=f"the plan for {name} lists {len(problems)} problem(s); fix the plan file or inventory "
+            "settings and plan again",
             field="plan",
-            fix="fix the plan file or inventory settings and plan again",
         )
     if command != IMPORT_COMMAND:
-        findings.problem("plan", f"the plan is for {command}", f"use a plan made for {IMPORT_COMMAND}")
+        findings.problem(
+            "plan", f"the plan is for {command}", f"use a plan made for {IMPORT_COMMAND}", "plan_command_mismatch"
+        )
     planned_name = str(call_params.get("name") or name)
     if planned_name != name:
-        findings.problem("plan", f"the plan is for instance '{planned_name}', not '{name}'", "pass this VM's plan")
+        findings.problem(
+            "plan", f"the plan is for instance '{planned_name}', not '{name}'", "pass this VM's plan", "plan_other_vm"
+        )
     call_params["name"] = name
     planned_cluster = str(call_params.get("clusterid") or clusterid)
     if planned_cluster != clusterid:
@@ -120,24 +120,34 @@ def check_precomputed_plan(params: Mapping[str, Any], instance: Mapping[str, Any
             "plan",
             f"the plan is for cluster {planned_cluster}, the task for {clusterid}",
             "plan again for this cluster",
+            "plan_other_cluster",
         )
     call_params["clusterid"] = clusterid
     if not call_params.get("serviceofferingid"):
-        findings.problem("plan", "the plan has no serviceofferingid", "plan again with a service offering")
+        findings.problem(
+            "plan", "the plan has no serviceofferingid", "plan again with a service offering", "plan_no_offering"
+        )
     _check_devices(call_params, instance, findings)
     if params.get("forced"):
         call_params["forced"] = True
     if params.get("migrate_allowed") is not None:
         call_params["migrateallowed"] = bool(params["migrate_allowed"])
     if findings.problems:
-        plan = ImportPlan(vm=name, command=IMPORT_COMMAND, problems=findings.problems)
-        raise AcsIngestError(
-            f"the precomputed plan no longer fits {name}:\n" + "\n".join(plan.problem_lines()),
+        raise ProblemsError(
+            [problem.about(name) for problem in findings.problems],
+            summary=f"the precomputed plan no longer fits {name}; refresh the inventory (or the plan file) so the "
+            "plan is made from the instance as it is now",
             field="plan",
-            fix="refresh the inventory (or the plan file) so the plan is made from the instance as it is now",
         )
     kept_notes = [Note(str(n.get("field", "")), str(n.get("message", ""))) for n in notes if isinstance(n, Mapping)]
     return ImportPlan(vm=name, command=IMPORT_COMMAND, params=call_params, notes=kept_notes)
+
+
+def _listed_problem(raw: Any) -> Problem:
+    """A problem the plan itself carries (``ImportPlan.to_dict()`` output, or an older plain string)."""
+    if isinstance(raw, Mapping):
+        return Problem.from_dict(raw, default_code="plan_problem")
+    return Problem("plan_problem", "plan", str(raw), "")
 
 
 def _check_devices(call_params: dict[str, Any], instance: Mapping[str, Any], findings: Findings) -> None:
@@ -146,7 +156,10 @@ def _check_devices(call_params: dict[str, Any], instance: Mapping[str, Any], fin
     for nic in mapped:
         if nic not in nic_ids:
             findings.problem(
-                "plan.nicnetworklist", f"NIC {nic} is planned but the VM has NICs {nic_ids or 'none'}", "plan again"
+                "plan.nicnetworklist",
+                f"NIC {nic} is planned but the VM has NICs {nic_ids or 'none'}",
+                "plan again",
+                "plan_nic_unknown",
             )
     for nic in nic_ids:
         if nic not in mapped:
@@ -154,6 +167,7 @@ def _check_devices(call_params: dict[str, Any], instance: Mapping[str, Any], fin
                 "plan.nicnetworklist",
                 f"NIC {nic} of the VM has no network in the plan (CloudStack would pick the first permitted network)",
                 "plan again so every NIC is mapped",
+                "plan_nic_unmapped",
             )
     disk_ids = [str(disk.get("id")) for disk in instance.get("disk") or []]
     data = [str(entry.get("disk")) for entry in _entries(call_params.get("datadiskofferinglist"))]
@@ -163,6 +177,7 @@ def _check_devices(call_params: dict[str, Any], instance: Mapping[str, Any], fin
                 "plan.datadiskofferinglist",
                 f"disk {disk} is planned but the VM has disks {disk_ids or 'none'}",
                 "plan again",
+                "plan_disk_unknown",
             )
     if disk_ids and len(set(data) & set(disk_ids)) != len(disk_ids) - 1:
         findings.problem(
@@ -170,4 +185,5 @@ def _check_devices(call_params: dict[str, Any], instance: Mapping[str, Any], fin
             f"the VM has {len(disk_ids)} disk(s) and the plan maps {len(data)}; CloudStack needs every disk but "
             "the root disk mapped",
             "plan again",
+            "plan_disk_count",
         )

@@ -43,7 +43,6 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.vms import 
 )
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.waiter import Backoff
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
-    AcsIngestError,
     CloudStackApiError,
     InputError,
     JobFailedError,
@@ -169,13 +168,7 @@ class ImportRun:
                 plan = build_import_plan(
                     instance, wishes, catalog.as_planner_input(), cluster_id=clusterid, zone_id=zoneid
                 )
-        if not plan.ok:
-            raise AcsIngestError(
-                f"{len(plan.problems)} problem(s) prevent importing {self.name}:\n" + "\n".join(plan.problem_lines()),
-                field=plan.problems[0].field,
-                problems=[p.__dict__ for p in plan.problems],
-                notes=plan.note_lines(),
-            )
+        plan.raise_for_problems(notes=plan.note_lines())
         return plan
 
     # --- submitting -------------------------------------------------------------------------

@@ -26,11 +26,12 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.vms import 
 )
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.waiter import Backoff
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
-    AcsIngestError,
     CloudStackApiError,
     InputError,
     JobTimeoutError,
+    ProblemsError,
 )
+from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
 
 COMMAND = "unmanageVirtualMachine"
 JOURNAL_OPERATION = "unmanage"
@@ -167,31 +168,56 @@ class UnmanageRun:
         return None
 
     # --- preconditions (facts §2.5) ----------------------------------------------------------
-    def problems(self, vm: dict[str, Any]) -> list[tuple[str, str, str]]:
-        found: list[tuple[str, str, str]] = []
+    def problems(self, vm: dict[str, Any]) -> list[Problem]:
+        found: list[Problem] = []
         state = str(vm.get("state"))
         if state not in ("Running", "Stopped"):
-            found.append(("state", f"the VM is {state}", "wait until it is Running or Stopped, or start/stop it"))
+            found.append(
+                Problem(
+                    "vm_state_transient",
+                    "state",
+                    f"the VM is {state}",
+                    "wait until it is Running or Stopped, or start/stop it",
+                )
+            )
         hypervisor = str(vm.get("hypervisor") or "KVM")
         if hypervisor.upper() != "KVM":
-            found.append(("id", f"the VM runs on {hypervisor}", "acs.ingest unmanages KVM VMs only"))
+            found.append(
+                Problem("hypervisor_not_kvm", "id", f"the VM runs on {hypervisor}", "acs.ingest unmanages KVM VMs only")
+            )
         if vm.get("isoid"):
-            found.append(("iso", f"ISO {vm.get('isoname') or vm['isoid']} is attached", "detach it (detachIso) first"))
+            found.append(
+                Problem(
+                    "iso_attached",
+                    "iso",
+                    f"ISO {vm.get('isoname') or vm['isoid']} is attached",
+                    "detach it (detachIso) first",
+                )
+            )
         raw_details = vm.get("details")
         details = raw_details if isinstance(raw_details, dict) else {}
         if self.persists_domain and details.get(CONFIG_DRIVE_DETAIL) and not self.params["forced"]:
             found.append(
-                (
+                Problem(
+                    "config_drive_attached",
                     "forced",
                     "a config drive is attached",
                     "set forced=true; CloudStack then removes the config drive from the domain XML",
                 )
             )
         if self.params.get("host") and state != "Stopped":
-            found.append(("host", f"host only applies to stopped VMs; this one is {state}", "stop the VM or drop host"))
+            found.append(
+                Problem(
+                    "host_needs_stopped_vm",
+                    "host",
+                    f"host only applies to stopped VMs; this one is {state}",
+                    "stop the VM or drop host",
+                )
+            )
         if not self.persists_domain and state == "Stopped":
             found.append(
-                (
+                Problem(
+                    "stopped_vm_domain_lost",
                     "state",
                     f"CloudStack {version_text(self.client.version)} does not define a stopped VM's domain on any "
                     "host when unmanaging it, so the VM would exist nowhere",
@@ -202,7 +228,8 @@ class UnmanageRun:
         snapshots = self.volume_snapshots(vm)
         if snapshots:
             found.append(
-                (
+                Problem(
+                    "volume_snapshots",
                     "snapshots",
                     f"the VM's volumes have {len(snapshots)} snapshot(s): "
                     + ", ".join(str(s.get("name") or s.get("id")) for s in snapshots[:5]),
@@ -239,11 +266,8 @@ class UnmanageRun:
             return self.already_unmanaged()
         problems = self.problems(vm)
         if problems:
-            lines = [f"{field}: {problem}. Fix: {fix}" for field, problem, fix in problems]
-            raise AcsIngestError(
-                f"{len(problems)} precondition(s) prevent unmanaging {vm.get('instancename')}:\n" + "\n".join(lines),
-                field=problems[0][0],
-                problems=[{"field": f, "message": m, "fix": x} for f, m, x in problems],
+            raise ProblemsError(
+                problems, summary=f"{len(problems)} precondition(s) prevent unmanaging {vm.get('instancename')}"
             )
         call_params: dict[str, Any] = {"id": vm["id"]}
         target = None

@@ -58,12 +58,12 @@ def test_wire_lines_start_with_the_command() -> None:
 
 def test_problem_lines_have_vm_field_message_and_fix() -> None:
     problems = [
-        Problem("template", "no template given.", "set template", "template_missing"),
-        Problem("nic_networks[0]", "NIC 0 has no VLAN", "map it."),
+        Problem("template_missing", "template", "no template given.", "set template"),
+        Problem("nic_vlan_unknown", "nic_networks[0]", "NIC 0 has no VLAN", "map it."),
     ]
     assert render_problems("web01", problems) == [
-        "web01: template: no template given. Fix: set template.",
-        "web01: nic_networks[0]: NIC 0 has no VLAN. Fix: map it.",
+        "web01: template: no template given. Fix: set template",
+        "web01: nic_networks[0]: NIC 0 has no VLAN. Fix: map it",
     ]
     plan = ImportPlan(vm="web01", command="importUnmanagedInstance", problems=problems)
     assert plan.problem_lines() == render_problems("web01", problems)
