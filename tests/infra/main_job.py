@@ -167,7 +167,6 @@ def main() -> int:
         CLOUDSTACK_SECRET=sim.api_secret,
         ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
         ANSIBLE_STDOUT_CALLBACK="minimal",
-        PWD=str(WORKDIR),  # the playbooks write acs-plan/ and acs-report/ under $PWD
     )
     try:
         libvirt_view = run(

@@ -45,7 +45,7 @@ def _playbook(work: Path, sim: Simulator, names: list[str], playbook: str, *args
     (work / "inventory.yml").write_text(yaml.safe_dump(inventory))
     env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".cache" / "src-collections"),
            "CLOUDSTACK_ENDPOINT": sim.url, "CLOUDSTACK_KEY": API_KEY, "CLOUDSTACK_SECRET": API_SECRET,
-           "PWD": str(work), "ANSIBLE_NOCOLOR": "1"}  # fmt: skip
+           "ANSIBLE_NOCOLOR": "1"}  # fmt: skip
     cmd = ["ansible-playbook", "-i", str(work / "inventory.yml"), str(REPO / "playbooks" / f"{playbook}.yml"), *args]
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=env, timeout=900, check=False)
     output = proc.stdout + proc.stderr

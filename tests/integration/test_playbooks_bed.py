@@ -102,7 +102,6 @@ class Bed:
             ANSIBLE_NOCOLOR="1",
             ANSIBLE_FORCE_COLOR="0",
             ANSIBLE_PIPELINING="1",
-            PWD=str(self.directory),  # the playbooks default their output dirs to $PWD
         )
 
     def playbook(self, name: str, *args: str, timeout: float = 600) -> Run:
