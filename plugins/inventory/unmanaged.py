@@ -108,7 +108,10 @@ options:
     description:
       - A plan file (CSV or YAML, as written by the discover playbook). Its editable cells
         override O(plan_defaults) per VM, and its C(wave) / C(import) columns become hostvars.
-    type: path
+      - A relative path is relative to the directory of this inventory file, not to the
+        current directory, so a plan committed beside the file in an AWX project is found
+        whichever directory the inventory update runs in.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -182,6 +185,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
+        self._source_dir = os.path.dirname(os.path.abspath(path))
         # The documented cache flow: read only when the user enabled caching and Ansible did
         # not ask for a refresh; write back whenever we had to fetch.
         cache_key = self.get_cache_key(path)
@@ -372,9 +376,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     catalogs[zone_id]["macs_in_use"] = fetch_macs_in_use(client, network_ids)
 
     def _plan_rows(self) -> dict[tuple[str, str], dict[str, Any]]:
-        path = self.get_option("plan_file")
-        if not path:
+        configured = self.get_option("plan_file")
+        if not configured:
             return {}
+        path = os.path.join(self._source_dir, os.path.expanduser(configured))
         if not os.path.exists(path):
             # The first discover run has no plan yet; it plans from plan_defaults and writes one.
             self.display.warning(f"acs.ingest.unmanaged: plan_file {path} does not exist yet; using plan_defaults only")
@@ -407,6 +412,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         names = [record["name"] for record in records]
         self.inventory.add_group("acs_unmanaged")
         self.inventory.add_group("acs_import")
+        # How many VMs the whole source holds: a play that sees fewer in acs_unmanaged runs on
+        # a slice of the inventory (AWX job slicing) and refuses to import (the in-flight cap
+        # and the wave order are global).
+        self.inventory.set_variable("acs_unmanaged", "acs_unmanaged_count", len(records))
         # Wave order = inventory order, so `serial` batches in the import playbook are waves.
         for record in sorted(records, key=lambda r: (int(r.get("wave") or 1), r["name"], r["location"])):
             # The same instance name can exist on two hosts (external or libvirt sources).
