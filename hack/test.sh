@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run every test of acs.ingest on a fresh Debian 12 machine: installs what is missing
 # (apt packages, venv, Python packages, the collection via ansible-galaxy), starts the
-# daemons, then runs lint, the type check (mypy), unit/integration/simulator tests, ansible-test sanity, ansible-doc,
-# the molecule scenarios and the benchmarks. Exits non-zero if any stage failed.
+# daemons, then runs lint, the type check (mypy), unit/integration/simulator tests, ansible-test
+# sanity, ansible-doc, the ecosystem's own tools (ansible-builder, ansible-runner as AWX runs
+# jobs), the molecule scenarios and the benchmarks. Exits non-zero if any stage failed.
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
@@ -34,7 +35,21 @@ stage_types() {
 
 stage_pytest() {
   mkdir -p tests/output
-  pytest -p no:cacheprovider -q -rfEs --junitxml=tests/output/junit.xml
+  pytest -p no:cacheprovider -q -rfEs -m "not awx_runner" --junitxml=tests/output/junit.xml
+}
+
+# The example execution environment: ansible-builder create (no container runtime here) and
+# ansible-builder's introspection of the installed collection (hack/ee.sh).
+stage_ee() {
+  bash hack/ee.sh
+}
+
+# discover -> validate -> import -> rerun as AWX jobs: ansible-runner, AWX's private data dir
+# layout, the credential type's injectors, against the simulator.
+stage_ansible_runner() {
+  mkdir -p tests/output
+  pytest -p no:cacheprovider -q -rfEs -m awx_runner --junitxml=tests/output/junit-awx-runner.xml \
+    tests/integration/test_awx_runner.py
 }
 
 stage_sanity() {
@@ -76,6 +91,8 @@ stage types stage_types
 stage pytest stage_pytest
 stage sanity stage_sanity
 stage docs stage_docs
+stage ansible-builder stage_ee
+stage ansible-runner stage_ansible_runner
 stage molecule stage_molecule
 if [ "${ACS_INGEST_SKIP_BENCHMARKS:-0}" != 1 ]; then stage benchmarks stage_benchmarks; fi
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: external_vm_import
 short_description: Import a VM from an external KVM host, or a qcow2 from a local or shared pool, into CloudStack
-version_added: "1.0.0"
+version_added: 0.1.0
 description:
   - Calls CloudStack C(importVm) for KVM with O(importsource=external), V(local) or V(shared), after a pre-flight
     that checks everything CloudStack will need before it starts copying disks, which can take hours.

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: import_report
 short_description: Write the import report (CSV, JSON, summary) on the controller
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Writes C(import-report.csv), C(import-report.json) and C(import-summary.txt) into O(dest) on the
     controller, from the report lines of M(acs.ingest.import_unmanaged) runs (see the
