@@ -12,18 +12,15 @@ import datetime as dt
 import threading
 import time
 import traceback
-from collections.abc import Callable
 from typing import Any
 
 from .errors import ApiError
 from .knobs import Knobs
+from .registry import AsyncWork
 from .store import Store
 
 JOB_IN_PROGRESS, JOB_SUCCEEDED, JOB_FAILED = 0, 1, 2
 RESTART_TEXT = "job cancelled because of management server restart or shutdown"
-
-# A job body returns (object name, object), e.g. ("virtualmachine", {...}).
-JobBody = Callable[[], tuple[str, dict[str, Any]]]
 
 
 def cs_date(when: dt.datetime | None = None) -> str:
@@ -58,17 +55,12 @@ class JobManager:
             self._stopping = True
             self._cond.notify_all()
 
-    def submit(
-        self,
-        command_class: str,
-        caller: dict[str, Any],
-        body: JobBody,
-        instance_type: str | None = None,
-        instance_id: str | None = None,
-    ) -> str:
+    def submit(self, command_class: str, caller: dict[str, Any], work: AsyncWork, job_id: str | None = None) -> str:
+        """Queue ``work``; ``job_id`` is a caller-chosen id (``customjobid``), already checked."""
         job = self.store.put(
             "job",
             {
+                **({"id": job_id} if job_id else {}),
                 "accountid": caller["accountid"],
                 "account": caller["account"],
                 "domainid": caller["domainid"],
@@ -78,14 +70,14 @@ class JobManager:
                 "jobstatus": JOB_IN_PROGRESS,
                 "jobprocstatus": 0,
                 "jobresultcode": 0,
-                "jobinstancetype": instance_type,
-                "jobinstanceid": instance_id,
+                "jobinstancetype": work.instance_type,
+                "jobinstanceid": work.instance_id,
                 "created": cs_date(),
                 "managementserverid": self.msid,
                 "managementservername": self.msname,
             },
         )
-        threading.Thread(target=self._run, args=(job["id"], body), daemon=True, name=f"job-{job['id'][:8]}").start()
+        threading.Thread(target=self._run, args=(job["id"], work), daemon=True, name=f"job-{job['id'][:8]}").start()
         return job["id"]
 
     def _acquire(self) -> bool:
@@ -102,10 +94,12 @@ class JobManager:
             self._running -= 1
             self._cond.notify_all()
 
-    def _run(self, job_id: str, body: JobBody) -> None:
+    def _run(self, job_id: str, work: AsyncWork) -> None:
         if not self._acquire():
             return
         try:
+            if not self._start(job_id, work):
+                return
             deadline = time.monotonic() + float(self.knobs.get("job_duration"))
             while time.monotonic() < deadline:
                 if self._stopping:
@@ -120,7 +114,7 @@ class JobManager:
                 )
                 return
             try:
-                name, obj = body()
+                name, obj = work.body()
             except ApiError as err:
                 self._finish(job_id, JOB_FAILED, err.code, {"errorcode": err.code, "errortext": err.text})
                 return
@@ -132,6 +126,17 @@ class JobManager:
             self._finish(job_id, JOB_SUCCEEDED, 0, {name: obj} if name else obj)
         finally:
             self._release()
+
+    def _start(self, job_id: str, work: AsyncWork) -> bool:
+        """Run the job's start step; a failure there fails the job at once, like one in its body."""
+        if work.start is None:
+            return True
+        try:
+            work.start()
+        except ApiError as err:
+            self._finish(job_id, JOB_FAILED, err.code, {"errorcode": err.code, "errortext": err.text})
+            return False
+        return True
 
     def _finish(self, job_id: str, status: int, code: int, result: dict[str, Any]) -> None:
         if self._stopping:

@@ -14,6 +14,11 @@ DEFAULTS: dict[str, Any] = {
     "faults": {},  # {"<command>": {"error_5xx": 0.3, "reset": 0.1}}; "*" applies to every command
     "random_seed": None,  # seed for the fault dice, for reproducible fault tests
     "restart_after_calls": 0,  # >0: the process re-executes itself after this many more API calls
+    # True: an import job reads the domain when it starts and registers it job_duration later without
+    # looking again, so two overlapping jobs for one domain both import it (two VMs, one domain), as two
+    # concurrent importUnmanagedInstance jobs can on CloudStack. False: look-up and registration are one
+    # atomic step and the later job fails "Failed to find unmanaged vm".
+    "racy_imports": False,
 }
 
 

@@ -14,11 +14,16 @@ if TYPE_CHECKING:
 
 @dataclass
 class AsyncWork:
-    """What an async command hands back after its synchronous checks: the job body and its instance."""
+    """What an async command hands back after its synchronous checks: the job body and its instance.
+
+    ``start`` (optional) runs when the job gets an executor slot, ``job_duration`` before ``body``:
+    what a real job reads at its start and acts on later (the racy import mode uses it).
+    """
 
     body: Callable[[], tuple[str, dict[str, Any]]]
     instance_type: str | None = None
     instance_id: str | None = None
+    start: Callable[[], None] | None = None
 
 
 @dataclass
@@ -37,6 +42,9 @@ class Command:
 REGISTRY: dict[str, Command] = {}
 
 LIST_PARAMS = {"keyword": Param(), "page": Param("integer"), "pagesize": Param("integer"), "listall": Param("boolean")}
+# BaseAsyncCmd declares ``customjobid`` (ApiConstants.CUSTOM_JOB_ID), so every async command takes it
+# (api/src/main/java/org/apache/cloudstack/api/BaseAsyncCmd.java, 4.19-4.22).
+ASYNC_PARAMS = {"customjobid": Param()}
 
 
 def command(
@@ -54,6 +62,8 @@ def command(
         spec = dict(params or {})
         if list_key:
             spec = {**LIST_PARAMS, **spec}
+        if is_async:
+            spec = {**ASYNC_PARAMS, **spec}
         REGISTRY[name.lower()] = Command(
             name,
             fn,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import traceback
 import uuid
@@ -21,6 +22,7 @@ from .signing import verify
 from .store import Store
 
 UNKNOWN_COMMAND = "The given command does not exist or it is not available for user"
+LOWER_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class Simulator:
@@ -90,7 +92,11 @@ class Simulator:
             return err.code, error_body(response_name, err)
         if cmd.is_async:
             assert isinstance(result, AsyncWork)
-            jobid = self.jobs.submit(cmd.java_class, caller, result.body, result.instance_type, result.instance_id)
+            try:
+                custom = self._custom_job_id(parsed.get("customjobid"))
+            except ApiError as err:
+                return err.code, error_body(response_name, err)
+            jobid = self.jobs.submit(cmd.java_class, caller, result, job_id=custom)
             return 200, {response_name: {"jobid": jobid}}
         if cmd.list_key is not None:
             try:
@@ -99,6 +105,19 @@ class Simulator:
                 return err.code, error_body(response_name, err)
             return 200, {response_name: body}
         return 200, {response_name: result}
+
+    def _custom_job_id(self, wanted: str | None) -> str | None:
+        """A caller-chosen job id, checked as ApiServer.queueCommand does before it creates the job:
+        UUIDManagerImpl.checkUuidSimple wants a lower-case UUID that no job has yet, else
+        InvalidParameterValueException (431), synchronously
+        (server/src/main/java/com/cloud/uuididentity/UUIDManagerImpl.java ``checkUuidSimple``, 4.19-4.22)."""
+        if wanted is None:
+            return None
+        if not LOWER_UUID.match(wanted):
+            raise invalid_value(f"UUID: {wanted} doesn't follow the UUID format")
+        if self.store.get("job", wanted) is not None:
+            raise invalid_value(f"UUID: {wanted} already exists so can't create/update with custom id")
+        return wanted
 
     def _list_body(self, key: str, items: list[dict[str, Any]], paging: dict[str, Any] | None) -> dict[str, Any]:
         """BaseListCmd paging: default and maximum page size = default.page.size (500), -1 = unlimited."""

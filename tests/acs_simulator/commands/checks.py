@@ -228,6 +228,20 @@ def _mac_taken(sim: Simulator, network_id: str, mac: str) -> bool:
     return any(n.get("macaddress") == mac for n in sim.store.find("nic", networkid=network_id) if not n.get("removed"))
 
 
+def check_macs(
+    sim: Simulator, vm_name: str, nics: list[dict[str, Any]], nets: dict[str, dict[str, Any]], forced: bool
+) -> None:
+    """The MAC-in-use check of NetworkOrchestrator.importNic on its own (racy import mode), same text."""
+    for nic in nics:
+        mac = (nic.get("macaddress") or "").lower()
+        network = nets[nic["id"]]
+        if mac and not forced and _mac_taken(sim, network["id"], mac):
+            raise server_error(
+                f"Failed to import NICs while importing vm: {vm_name}. NIC with MAC address {mac} exists on "
+                f"network {network['id']} and forced flag is disabled"
+            )
+
+
 def register_nics(
     sim: Simulator,
     vm: dict[str, Any],
@@ -235,8 +249,11 @@ def register_nics(
     nets: dict[str, dict[str, Any]],
     ips: dict[str, str],
     forced: bool,
+    check_taken: bool = True,
 ) -> None:
-    """NetworkOrchestrator.importNic per NIC; raises with the inner message (caller wraps it)."""
+    """NetworkOrchestrator.importNic per NIC; raises with the inner message (caller wraps it).
+
+    ``check_taken`` False: the MAC conflicts were checked earlier (racy import mode, check_macs)."""
     for index, nic in enumerate(nics):
         network = nets[nic["id"]]
         mac = (nic.get("macaddress") or "").lower()
@@ -244,7 +261,7 @@ def register_nics(
             raise ApiError(530, "Mac address not specified")
         if not _MAC.match(mac):
             raise ApiError(530, f"Invalid mac address: {mac}")
-        if _mac_taken(sim, network["id"], mac):
+        if check_taken and _mac_taken(sim, network["id"], mac):
             if not forced:
                 raise ApiError(
                     530, f"NIC with MAC address {mac} exists on network {network['id']} and forced flag is disabled"

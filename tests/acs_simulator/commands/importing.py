@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError, invalid_value, server_error
@@ -265,10 +266,64 @@ def cleanup_vm(sim: Simulator, vm: dict[str, Any]) -> None:
 )
 def import_unmanaged_instance(sim: Simulator, caller: dict[str, Any], p: Parsed) -> AsyncWork:
     owner = checks.owner_for(sim, caller, p)
-    return AsyncWork(lambda: do_import(sim, owner, p), "VirtualMachine", None)
+    if not sim.knobs.get("racy_imports"):
+        return AsyncWork(lambda: do_import(sim, owner, p), "VirtualMachine", None)
+    # Racy mode (knob): every check runs when the job starts and nothing is looked at again before
+    # the VM is registered job_duration later, so a second job for the same domain that starts
+    # meanwhile passes the same checks and imports the domain a second time.
+    checked: list[Checked] = []
+
+    def check_at_start() -> None:
+        with sim.lock:
+            checked.append(check_import(sim, owner, p, check_macs=True))
+
+    def register_later() -> tuple[str, dict[str, Any]]:
+        with sim.lock, sim.store.transaction():
+            return register(sim, checked[0], check_macs=False)
+
+    return AsyncWork(register_later, "VirtualMachine", None, start=check_at_start)
 
 
 def do_import(sim: Simulator, owner: dict[str, Any], p: Parsed) -> tuple[str, dict[str, Any]]:
+    """Checks and registration as one step: no other import of the domain can slip in between."""
+    with sim.lock:
+        found = check_import(sim, owner, p)
+        # One transaction for the VM, its volumes and NICs: a request thread never lists the VM as
+        # managed while its NICs are missing (or while a failing import is being cleaned up), and
+        # a crash in between leaves nothing behind: the VM is then simply importable again.
+        with sim.store.transaction():
+            return register(sim, found)
+
+
+@dataclass
+class Checked:
+    """Everything an import decided before it registers the VM."""
+
+    owner: dict[str, Any]
+    p: Parsed
+    inst: dict[str, Any]
+    zone: dict[str, Any]
+    host: dict[str, Any]
+    template: dict[str, Any]
+    sizing: dict[str, Any]
+    hostname: str
+    state: str
+    vm_details: dict[str, Any]
+    parts: tuple[Any, ...]
+
+
+def find_instance(sim: Simulator, cluster: dict[str, Any], name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(host, unmanaged instance) of the domain ``name`` in the cluster, or the job's 530."""
+    for host in up_hosts(sim, cluster["id"]):
+        insts = sim.agent.unmanaged_instances(host, managed_names(sim), name)
+        if insts:
+            return host, insts[0]
+    raise server_error(f"Failed to find unmanaged vm with name: {name} in cluster: {cluster['id']}")
+
+
+def check_import(sim: Simulator, owner: dict[str, Any], p: Parsed, check_macs: bool = False) -> Checked:
+    """Every check of importUnmanagedInstance before it writes anything (``check_macs``: the NICs'
+    MAC conflicts too, which the atomic mode leaves to the NIC registration)."""
     checks.basic(p)
     cluster = cluster_checks(sim, p)
     if cluster.get("allocationstate") != "Enabled":
@@ -281,68 +336,62 @@ def do_import(sim: Simulator, owner: dict[str, Any], p: Parsed) -> tuple[str, di
     explicit, ips = checks.nic_network_map(sim, p), checks.nic_ip_map(p)
     data_map = checks.disk_offering_map(sim, p)
     details = (p.get("details") or [{}])[0]
-    with sim.lock:
-        found = None
-        for host in up_hosts(sim, cluster["id"]):
-            insts = sim.agent.unmanaged_instances(host, managed_names(sim), p.get("name"))
-            if insts:
-                found = (host, insts[0])
-                break
-        if found is None:
-            raise server_error(f"Failed to find unmanaged vm with name: {p.get('name')} in cluster: {cluster['id']}")
-        host, inst = found
-        checks.check_kvm_template(template)
-        offering = p.entities["serviceofferingid"]
-        try:
-            sizing = check_offering(sim, inst, offering, details)
-        except ApiError as err:
+    host, inst = find_instance(sim, cluster, p.get("name"))
+    checks.check_kvm_template(template)
+    offering = p.entities["serviceofferingid"]
+    try:
+        sizing = check_offering(sim, inst, offering, details)
+    except ApiError as err:
+        raise server_error(
+            f"Failed to import Unmanaged VM [{inst['name']}] because the service offering "
+            f"[{offering['id']}] is not compatible due to [{err.text}]."
+        ) from None
+    host_tags = set((host.get("hosttags") or "").split(",")) - {""}
+    wanted = set((offering.get("hosttags") or "").split(",")) - {""}
+    if not p.get("migrateallowed") and not wanted <= host_tags:
+        raise invalid_value(
+            f"Service offering: {offering['id']} or template: {template['id']} is not compatible "
+            f"with host: {host['id']} of unmanaged VM: {p.get('name')}"
+        )
+    if not inst["disk"]:
+        raise server_error(f"No attached disks found for the unmanaged VM: {p.get('name')}")
+    root, data = split_disks(inst, data_map)
+    if not root.get("controller"):
+        raise server_error(f"VM import failed. Unable to retrieve root disk details for VM: {p.get('name')} ")
+    pools = {root["id"]: check_disk(sim, root, None, zone["id"], cluster["id"])}
+    controller = None
+    for disk in data:
+        if controller and controller != disk.get("controller"):
             raise server_error(
-                f"Failed to import Unmanaged VM [{inst['name']}] because the service offering "
-                f"[{offering['id']}] is not compatible due to [{err.text}]."
-            ) from None
-        host_tags = set((host.get("hosttags") or "").split(",")) - {""}
-        wanted = set((offering.get("hosttags") or "").split(",")) - {""}
-        if not p.get("migrateallowed") and not wanted <= host_tags:
-            raise invalid_value(
-                f"Service offering: {offering['id']} or template: {template['id']} is not compatible "
-                f"with host: {host['id']} of unmanaged VM: {p.get('name')}"
+                f"Multiple data disk controllers of different type ({controller}, "
+                f"{disk.get('controller')}) are not supported for import. Please make sure that "
+                "all data disk controllers are of the same type"
             )
-        if not inst["disk"]:
-            raise server_error(f"No attached disks found for the unmanaged VM: {p.get('name')}")
-        root, data = split_disks(inst, data_map)
-        if not root.get("controller"):
-            raise server_error(f"VM import failed. Unable to retrieve root disk details for VM: {p.get('name')} ")
-        pools = {root["id"]: check_disk(sim, root, None, zone["id"], cluster["id"])}
-        controller = None
-        for disk in data:
-            if controller and controller != disk.get("controller"):
-                raise server_error(
-                    f"Multiple data disk controllers of different type ({controller}, "
-                    f"{disk.get('controller')}) are not supported for import. Please make sure that "
-                    "all data disk controllers are of the same type"
-                )
-            controller = disk.get("controller")
-            pools[disk["id"]] = check_disk(sim, disk, data_map[disk["id"]], zone["id"], cluster["id"])
-        nets = checks.map_nics(sim, inst["nic"], explicit, ips, zone["id"], hostname)
-        vm_details: dict[str, Any] = {
-            "rootDiskController": root["controller"],
-            "rootdisksize": str(math.ceil(root["capacity"] / GIB)),
-        }
-        if data:
-            vm_details["dataDiskController"] = data[0]["controller"]
-        if inst["nic"]:
-            vm_details["nicAdapter"] = inst["nic"][0]["adaptertype"]
-        if inst.get("_vncpassword"):
-            vm_details["kvm.vnc.password"] = inst["_vncpassword"]
-        if inst["_boottype"] == "UEFI":
-            vm_details["UEFI"] = inst["_bootmode"]
-        state = "Running" if inst["powerstate"] == "PowerOn" else "Stopped"
-        # One transaction for the VM, its volumes and NICs: a request thread never lists the VM as
-        # managed while its NICs are missing (or while a failing import is being cleaned up), and
-        # a crash in between leaves nothing behind: the VM is then simply importable again.
-        with sim.store.transaction():
-            return _register(sim, owner, p, inst, zone, host, template, sizing, hostname, state, vm_details,
-                             (root, data, pools, data_map, nets, ips))  # fmt: skip
+        controller = disk.get("controller")
+        pools[disk["id"]] = check_disk(sim, disk, data_map[disk["id"]], zone["id"], cluster["id"])
+    nets = checks.map_nics(sim, inst["nic"], explicit, ips, zone["id"], hostname)
+    if check_macs:
+        checks.check_macs(sim, p.get("name"), inst["nic"], nets, bool(p.get("forced")))
+    vm_details: dict[str, Any] = {
+        "rootDiskController": root["controller"],
+        "rootdisksize": str(math.ceil(root["capacity"] / GIB)),
+    }
+    if data:
+        vm_details["dataDiskController"] = data[0]["controller"]
+    if inst["nic"]:
+        vm_details["nicAdapter"] = inst["nic"][0]["adaptertype"]
+    if inst.get("_vncpassword"):
+        vm_details["kvm.vnc.password"] = inst["_vncpassword"]
+    if inst["_boottype"] == "UEFI":
+        vm_details["UEFI"] = inst["_bootmode"]
+    state = "Running" if inst["powerstate"] == "PowerOn" else "Stopped"
+    parts = (root, data, pools, data_map, nets, ips)
+    return Checked(owner, p, inst, zone, host, template, sizing, hostname, state, vm_details, parts)
+
+
+def register(sim: Simulator, c: Checked, check_macs: bool = True) -> tuple[str, dict[str, Any]]:
+    return _register(sim, c.owner, c.p, c.inst, c.zone, c.host, c.template, c.sizing, c.hostname, c.state,
+                     c.vm_details, c.parts, check_macs)  # fmt: skip
 
 
 def _register(
@@ -358,6 +407,7 @@ def _register(
     state: str,
     vm_details: dict[str, Any],
     parts: tuple[Any, ...],
+    check_macs: bool = True,
 ) -> tuple[str, dict[str, Any]]:
     root, data, pools, data_map, nets, ips = parts
     vm = register_vm(sim, owner, p, inst, zone, host, template, sizing, hostname, state, inst["name"], vm_details)
@@ -389,7 +439,7 @@ def _register(
         cleanup_vm(sim, vm)
         raise server_error(f"Failed to import volumes while importing vm: {p.get('name')}. {err.text}") from None
     try:
-        checks.register_nics(sim, vm, inst["nic"], nets, ips, bool(p.get("forced")))
+        checks.register_nics(sim, vm, inst["nic"], nets, ips, bool(p.get("forced")), check_taken=check_macs)
     except ApiError as err:
         cleanup_vm(sim, vm)
         raise server_error(f"Failed to import NICs while importing vm: {p.get('name')}. {err.text}") from None
