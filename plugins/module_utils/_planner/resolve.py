@@ -129,6 +129,6 @@ def _find_device(
         for index, device in enumerate(devices):
             if matcher(key, device):
                 return index
-    if key.isdigit() and int(key) < len(devices):
+    if key.isdecimal() and int(key) < len(devices):  # isdigit() also accepts "²", which int() refuses
         return int(key)
     return None
