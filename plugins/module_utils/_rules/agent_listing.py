@@ -64,6 +64,10 @@ class AgentRuntime:
     mount_lines: tuple[str, ...] = ()  # "mount" output on the agent's host (getSourceHostPath)
     private_ip: str | None = None  # the agent host's private IP (local mounts)
     disk_capacity: dict[str, int] = field(default_factory=dict)  # bytes by target dev, for display
+    # CloudStack's side of listUnmanagedInstances, when known: the instance names it sends the agent
+    # as "managed" (getHostsManagedVms), and the listHosts entry of the host the domain is on.
+    managed_names: tuple[str, ...] = ()
+    host: dict[str, Any] | None = None
 
 
 @dataclass
@@ -115,14 +119,16 @@ class _Wrapper:
         self.runtime, self.subject, self.findings = runtime, subject, findings
         self.unmanaged = listing == UNMANAGED
 
-    def hit(self, rule: Rule, field_name: str, detail: str, fix: str = "") -> None:
+    def hit(self, rule: Rule, field_name: str, detail: str, fix: str = "", value: object = None) -> None:
         api = LISTING_API[self.listing]
-        self.findings.append(find(rule, field_name, detail, self.version, subject=self.subject, fix=fix, api=api))
+        found = find(rule, field_name, detail, self.version, subject=self.subject, fix=fix, api=api, value=value)
+        self.findings.append(found)
 
     def run(self) -> dict[str, Any]:
         state = self.runtime.state
         fields: dict[str, Any] = {"name": self.subject or None}
         if self.unmanaged:
+            self._cluster_side()
             vcpus = self._running_vcpus(state)
             fields["cpunumber"] = vcpus
             fields["cpuspeed"] = self._unmanaged_cpuspeed(vcpus)
@@ -144,6 +150,22 @@ class _Wrapper:
         fields["bootmode"] = self.parsed.boot_mode if boot_reported else None
         self._field_warnings(boot_reported)
         return fields
+
+    def _cluster_side(self) -> None:
+        # UnmanagedVMsManagerImpl.getHostsManagedVms -> GetUnmanagedInstancesCommand.hasManagedInstance:
+        # an exact, case-sensitive match of the libvirt name against CloudStack instance names.
+        if self.subject and self.subject in self.runtime.managed_names:
+            self.hit(dom_rules.MANAGED_INSTANCE_NAME, "name", f"'{self.subject}' is a CloudStack instance name")
+        # UnmanagedVMsManagerImpl.listUnmanagedInstances (status Up) / getUnmanagedInstancesForHost (maintenance).
+        host = self.runtime.host
+        if host is not None:
+            state, resource = str(host.get("state") or ""), str(host.get("resourcestate") or "")
+            if state != "Up" or "Maintenance" in resource:
+                self.hit(
+                    dom_rules.HOST_NOT_UP,
+                    "host",
+                    f"host {host.get('name') or host.get('id') or '?'} is {state or 'in no state'}/{resource or '?'}",
+                )
 
     # --- CPU and memory ---------------------------------------------------------------------------
     def _running_vcpus(self, state: int | None) -> int | None:
@@ -202,12 +224,14 @@ class _Wrapper:
                 continue
             where = f"disk {disk.label or disk.position}"
             argument = disk.label if self.unmanaged else disk.source_path
-            if disk.source_path is None:
+            if disk.failed:
+                pass  # the parser threw already; the wrapper never reads this disk
+            elif disk.source_path is None:
                 self.hit(dsk.DISK_SOURCE_MISSING, f"{where}.source", f"{where} has no source")
             else:
                 error = self._block_info_error(argument)
                 if error:
-                    self.hit(dsk.DISK_CAPACITY_UNREADABLE, f"{where}.source", f"libvirt: {error}")
+                    self.hit(dsk.DISK_CAPACITY_UNREADABLE, f"{where}.source", f"libvirt: {error}", value=error)
             disks.append(self._disk_fields(disk, len(disks)))
         return disks
 
@@ -221,6 +245,7 @@ class _Wrapper:
     def _disk_fields(self, disk: ParsedDisk, index: int) -> dict[str, Any]:
         path = disk.source_path or ""
         host_path = self._source_host_path(path)
+        host: str | None
         if host_path is not None:
             host, store = host_path
         else:
@@ -271,7 +296,8 @@ class _Wrapper:
         if password and password.strip():
             length = len(password.encode("utf-16-le")) // 2  # Java counts UTF-16 units
             if length > VNC_PASSWORD_MAX:
-                self.hit(dev.VNC_PASSWORD_TOO_LONG, "graphics.passwd", f"the console password has {length} characters")
+                detail = f"the console password has {length} characters"
+                self.hit(dev.VNC_PASSWORD_TOO_LONG, "graphics.passwd", detail, value=VNC_PASSWORD_MAX - length)
 
     def _field_warnings(self, boot_reported: bool) -> None:
         for disk in self.parsed.disks:

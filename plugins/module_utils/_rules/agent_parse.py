@@ -79,6 +79,7 @@ class ParsedDisk:
     port: int = 0
     xml_type: str = ""
     xml_device: str = ""
+    failed: bool = False  # the parser already threw on this disk: the wrapper never sees it
 
 
 @dataclass
@@ -115,9 +116,11 @@ class _Walk:
         self.subject = subject
         self.findings: list[Finding] = []
 
-    def hit(self, rule: Rule, field_name: str, detail: str, fix: str = "", value: object = None) -> None:
+    def hit(
+        self, rule: Rule, field_name: str, detail: str, fix: str = "", value: object = None, text: str = ""
+    ) -> None:
         """``value`` fills the %s of CloudStack's text: the upper-cased enum value or the number as written."""
-        found = find(rule, field_name, detail, self.version, subject=self.subject, fix=fix, value=value)
+        found = find(rule, field_name, detail, self.version, subject=self.subject, fix=fix, value=value, text=text)
         self.findings.append(found)
 
     def text(self, scope: Element | None, tag: str, rule: Rule, field_name: str) -> str | None:
@@ -181,6 +184,13 @@ def _format(walk: _Walk, fmt: str | None, where: str) -> None:
 
 
 def _disk(walk: _Walk, disk: Element, position: int) -> ParsedDisk:
+    before = len(walk.findings)
+    parsed = _disk_kind(walk, disk, position)
+    parsed.failed = len(walk.findings) > before
+    return parsed
+
+
+def _disk_kind(walk: _Walk, disk: Element, position: int) -> ParsedDisk:
     xml_type = disk.attribute("type")
     label = attr_value(disk, "target", "dev")
     where = f"disk {label or position}"
@@ -240,7 +250,10 @@ def _disk(walk: _Walk, disk: Element, position: int) -> ParsedDisk:
                 parsed.source_path = attr_value(disk, "source", "dev")
         if not java_is_blank(cache) and enum_name(cache or "", CACHE_MODES) is None:
             walk.hit(
-                dsk.DISK_CACHE_UNKNOWN, f"{where}.driver.cache", f"{where} has cache='{cache}'", value=cache.upper()
+                dsk.DISK_CACHE_UNKNOWN,
+                f"{where}.driver.cache",
+                f"{where} has cache='{cache}'",
+                value=(cache or "").upper(),
             )
     iotune = disk.first("iotune")
     if iotune is not None:
@@ -281,7 +294,11 @@ def _interface(walk: _Walk, nic: Element, position: int) -> ParsedNic:
             if java_int(average) is None:
                 shown = f"no <{direction}>" if average is None else f"{direction} average '{average}'"
                 walk.hit(
-                    dev.NIC_BANDWIDTH_INCOMPLETE, f"nic[{position}].bandwidth", f"{where} has {shown}", value=average
+                    dev.NIC_BANDWIDTH_INCOMPLETE,
+                    f"nic[{position}].bandwidth",
+                    f"{where} has {shown}",
+                    value=average,
+                    text="Cannot parse null string: null" if average is None else "",
                 )
     if net_type.lower() in PARSED_NIC_TYPES:
         if model is None:

@@ -13,7 +13,8 @@ what in this VM tripped it, and render as ``Problem``s (code, field, message, fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import ALL, Version, Versions, label
 
@@ -116,7 +117,7 @@ class Finding:
     subject: str = ""  # the VM
     version: Version | None = None
     specific_fix: str = ""
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
+    extra: dict[str, object] = dataclasses.field(default_factory=dict, compare=False)
 
     @property
     def code(self) -> str:
@@ -134,7 +135,10 @@ class Finding:
     def message(self) -> str:
         api = self.extra.get("api")
         value = self.extra.get("value")
-        said = consequence(self.rule, self.version, api=str(api) if api else None, value=value)
+        text = self.extra.get("text")
+        said = consequence(
+            self.rule, self.version, api=str(api) if api else None, value=value, text=str(text) if text else None
+        )
         return f"{self.detail.rstrip('.')}; {said}"
 
     @property
@@ -151,13 +155,16 @@ def _at(version: Version | None) -> str:
     return f" {label(version)}" if version is not None else ""
 
 
-def consequence(rule: Rule, version: Version | None, *, api: str | None = None, value: object = None) -> str:
+def consequence(
+    rule: Rule, version: Version | None, *, api: str | None = None, value: object = None, text: str | None = None
+) -> str:
     """What CloudStack does about it, as the second half of a finding's message.
 
     ``api`` narrows the message to the listing or API being judged; ``value`` fills the ``%s`` of
-    CloudStack's text (an enum lookup names the upper-cased value, a number parse the input).
+    CloudStack's text (an enum lookup names the upper-cased value, a number parse the input);
+    ``text`` replaces the rule's text where this case logs something else.
     """
-    text = rule.text_for(version)
+    text = text or rule.text_for(version)
     if value is not None and "%s" in text:
         text = text.replace("%s", str(value), 1)
     said = f" ('{text}')" if text else ""

@@ -6,10 +6,30 @@
 
 from __future__ import annotations
 
-from ansible_collections.acs.ingest.plugins.module_utils._rules import agent_devices, agent_disks, agent_domain
+from ansible_collections.acs.ingest.plugins.module_utils._rules import (
+    agent_devices,
+    agent_disks,
+    agent_domain,
+    import_disks,
+    import_network,
+    import_offering,
+    import_owner,
+    import_pools,
+    unmanage_rules,
+)
 from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import KINDS, Rule
 
-_MODULES = (agent_domain, agent_disks, agent_devices)
+_MODULES = (
+    agent_domain,
+    agent_disks,
+    agent_devices,
+    import_owner,
+    import_offering,
+    import_disks,
+    import_pools,
+    import_network,
+    unmanage_rules,
+)
 
 
 def _collect() -> dict[str, Rule]:
