@@ -21,10 +21,16 @@ from typing import Any
 from ansible_collections.acs.ingest.plugins.module_utils._rules import agent_devices as dev
 from ansible_collections.acs.ingest.plugins.module_utils._rules import agent_disks as dsk
 from ansible_collections.acs.ingest.plugins.module_utils._rules import agent_domain as dom_rules
-from ansible_collections.acs.ingest.plugins.module_utils._rules.agent_parse import (
-    ParsedDisk,
-    ParsedDomain,
-    parse_domain,
+from ansible_collections.acs.ingest.plugins.module_utils._rules.agent_parse import parse_domain
+from ansible_collections.acs.ingest.plugins.module_utils._rules.agent_parsed import ParsedDisk, ParsedDomain
+from ansible_collections.acs.ingest.plugins.module_utils._rules.agent_runtime import (
+    declares_uefi,
+    int32,
+    java_div,
+    libvirt_block_info_error,
+    state_name,
+    xml_memory_kib,
+    xml_vcpus,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import (
     AGENT_DROP,
@@ -34,7 +40,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import
     Rule,
     find,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._rules.dom import Element, java_int, parse
+from ansible_collections.acs.ingest.plugins.module_utils._rules.dom import Element, parse
 from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import (
     BEFORE_FIX_19_2_20_1,
     IN_20_2_AND_22,
@@ -135,7 +141,7 @@ class _Wrapper:
         else:
             # LibvirtGetRemoteVmsCommandWrapper.execute: only domains whose power state is PowerOff.
             if state is not None and POWER_BY_STATE.get(state) != "PowerOff":
-                self.hit(dom_rules.REMOTE_DOMAIN_NOT_SHUT_OFF, "state", f"the domain is {_state_name(state)}")
+                self.hit(dom_rules.REMOTE_DOMAIN_NOT_SHUT_OFF, "state", f"the domain is {state_name(state)}")
             fields["cpunumber"] = None
             fields["cpuspeed"] = self.parsed.shares if self.parsed.has_cputune else None  # raw shares
         fields["cpucorepersocket"] = self.parsed.cores_per_socket if self.parsed.has_cpu else None
@@ -171,12 +177,12 @@ class _Wrapper:
     def _running_vcpus(self, state: int | None) -> int | None:
         # LibvirtComputingResource.countDomainRunningVcpus: virDomainGetVcpus refuses inactive domains.
         if state is not None and state not in ACTIVE_STATES:
-            self.hit(dom_rules.DOMAIN_NOT_RUNNING, "state", f"the domain is {_state_name(state)}")
+            self.hit(dom_rules.DOMAIN_NOT_RUNNING, "state", f"the domain is {state_name(state)}")
             return None
         if state is not None and self.runtime.running_vcpus is None:
             self.hit(dom_rules.DOMAIN_NOT_RUNNING, "state", "libvirt does not report its vCPUs")
             return None
-        return self.runtime.running_vcpus if self.runtime.running_vcpus is not None else _xml_vcpus(self.root)
+        return self.runtime.running_vcpus if self.runtime.running_vcpus is not None else xml_vcpus(self.root)
 
     def _unmanaged_cpuspeed(self, vcpus: int | None) -> int | None:
         # getUnmanagedInstance: shares / running vCPUs; before 4.19.2 and in 4.20.0 without a <cputune> guard.
@@ -189,12 +195,12 @@ class _Wrapper:
         if vcpus == 0:
             self.hit(dom_rules.CPUSPEED_ZERO_RUNNING_VCPUS, "vcpu", "libvirt reports no running vCPU")
             return None
-        return _java_div(self.parsed.shares, vcpus)
+        return java_div(self.parsed.shares, vcpus)
 
     def _memory(self) -> int | None:
         # (int) getDomainMemory(domain) / 1024: the cast to 32 bits binds before the division.
-        kib = self.runtime.max_memory_kib if self.runtime.max_memory_kib is not None else _xml_memory_kib(self.root)
-        return None if kib is None else _java_div(_int32(kib), 1024)
+        kib = self.runtime.max_memory_kib if self.runtime.max_memory_kib is not None else xml_memory_kib(self.root)
+        return None if kib is None else java_div(int32(kib), 1024)
 
     # --- NICs -------------------------------------------------------------------------------------
     def _nics(self) -> list[dict[str, Any]]:
@@ -311,7 +317,7 @@ class _Wrapper:
                     else dsk.BLOCK_NON_DISK_LISTED_AS_DISK
                 )
                 self.hit(rule, f"{where}.device", f"{where} is a {disk.xml_type} {disk.xml_device}")
-        uefi = _declares_uefi(self.root)
+        uefi = declares_uefi(self.root)
         if uefi and not boot_reported:
             self.hit(dom_rules.BOOT_FIELDS_ABSENT, "os.loader", "the domain boots with UEFI")
         elif uefi and self.parsed.boot_type != "UEFI":
@@ -323,7 +329,7 @@ class _Wrapper:
             tag = nic.first("vlan")
             if tag is not None and tag.first("tag") is not None:
                 self.hit(dom_rules.NIC_VLAN_NOT_PARSED, f"nic[{position}].vlan", f"NIC {position} has a <vlan><tag>")
-        kib = self.runtime.max_memory_kib if self.runtime.max_memory_kib is not None else _xml_memory_kib(self.root)
+        kib = self.runtime.max_memory_kib if self.runtime.max_memory_kib is not None else xml_memory_kib(self.root)
         if kib is not None and kib >= 2**31:
             self.hit(dom_rules.MEMORY_INT_OVERFLOW, "memory", f"the domain has {kib} KiB of memory")
         metadata = self.root.first("metadata")
@@ -336,91 +342,8 @@ class _Wrapper:
             )
 
 
-def libvirt_block_info_error(root: Element, argument: str | None, active: bool) -> str | None:
-    """What libvirt 9 says to ``virDomainGetBlockInfo(argument)`` (None: it answers).
-
-    Our reading of libvirt's ``virDomainGetBlockInfo``, ``virDomainDiskIndexByName`` and
-    ``qemuDomainGetBlockInfo``: a name without a leading "/" is a target dev, otherwise it must be
-    the source of exactly one disk; an empty source cannot be measured, and a shut-off domain's
-    network disk cannot be opened.
-    """
-    if not argument:
-        return "disk in virDomainGetBlockInfo must be a non-empty string"
-    devices = next((c for c in root.child_elements("devices")), None)
-    disks = devices.child_elements("disk") if devices is not None else []
-    if not argument.startswith("/"):
-        matches = [d for d in disks if (d.first("target") or Element("")).attribute("dev") == argument][:1]
-    else:
-        matches = [d for d in disks if _libvirt_source(d) == argument]
-    if len(matches) != 1:
-        return f"invalid path {argument} not assigned to domain"
-    disk = matches[0]
-    if (disk.attribute("type") or "file") == "vhostuser":
-        return "block info is not supported for vhostuser disk"
-    if _libvirt_source(disk) is None:
-        return f"disk '{argument}' does not currently have a source assigned"
-    if not active and disk.attribute("type") == "network":
-        return "missing storage backend for network files"
-    return None
-
-
-def _libvirt_source(disk: Element) -> str | None:
-    source = next(iter(disk.child_elements("source")), None)
-    if source is None:
-        return None
-    attribute = {"file": "file", "block": "dev", "dir": "dir", "network": "name", "volume": "volume"}.get(
-        disk.attribute("type") or "file", "path"
-    )
-    return source.attribute(attribute) or None
-
-
-def _declares_uefi(root: Element) -> bool:
-    os_element = next(iter(root.child_elements("os")), None)
-    if os_element is None:
-        return False
-    loader = next(iter(os_element.child_elements("loader")), None)
-    return os_element.attribute("firmware") == "efi" or (loader is not None and loader.attribute("type") == "pflash")
-
-
 def _relative_path(disk: ParsedDisk) -> str | None:
     # LibvirtGetUnmanagedInstancesCommandWrapper.getDiskRelativePath
     if disk.disk_type == "block" or not disk.source_path or not disk.source_path.strip():
         return None
     return disk.source_path.rsplit("/", 1)[-1]
-
-
-def _xml_vcpus(root: Element) -> int:
-    vcpu = next(iter(root.child_elements("vcpu")), None)
-    if vcpu is None:
-        return 1
-    current = java_int(vcpu.attribute("current").strip() or None)
-    return current if current is not None else (java_int(vcpu.text_content().strip()) or 1)
-
-
-_UNITS = {"b": 1, "bytes": 1, "k": 1024, "kib": 1024, "kb": 1000, "m": 1024**2, "mib": 1024**2, "mb": 1000**2,
-          "g": 1024**3, "gib": 1024**3, "gb": 1000**3, "t": 1024**4, "tib": 1024**4, "tb": 1000**4}  # fmt: skip
-
-
-def _xml_memory_kib(root: Element) -> int | None:
-    """``<memory>`` in KiB, libvirt's maximum memory when libvirt itself cannot be asked."""
-    memory = next(iter(root.child_elements("memory")), None)
-    text = memory.text_content().strip() if memory is not None else ""
-    if memory is None or not text.isdecimal():
-        return None
-    return int(text) * _UNITS.get((memory.attribute("unit") or "KiB").lower(), 1024) // 1024
-
-
-def _int32(value: int) -> int:
-    value &= 0xFFFFFFFF
-    return value - 2**32 if value >= 2**31 else value
-
-
-def _java_div(dividend: int, divisor: int) -> int:
-    """Java integer division truncates toward zero."""
-    quotient = abs(dividend) // abs(divisor)
-    return quotient if (dividend >= 0) == (divisor > 0) else -quotient
-
-
-def _state_name(state: int) -> str:
-    names = {0: "in no state", 1: "running", 2: "blocked", 3: "paused", 4: "shutting down", 5: "shut off"}
-    return names.get(state, {6: "crashed", 7: "suspended by guest power management"}.get(state, f"in state {state}"))

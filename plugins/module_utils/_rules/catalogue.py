@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
 from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import ALL, Version, Versions, label
 
 # --- kinds ----------------------------------------------------------------------------------------
@@ -146,8 +147,11 @@ class Finding:
         """True when the import (or unmanage) cannot succeed while this holds."""
         return self.rule.kind in (AGENT_DROP, SERVER_REJECTION, UNMANAGE_PRECONDITION)
 
+    def as_problem(self) -> Problem:
+        return Problem(self.code, self.field, self.message, self.fix, self.subject or None)
+
     def line(self) -> str:
-        """``code: message. Fix: fix`` on one line."""
+        """``[code] field: message. Fix: fix`` on one line (for tests and logs; reports render the Problem)."""
         return " ".join(f"[{self.code}] {self.field}: {self.message.rstrip('.')}. Fix: {self.fix.rstrip('.')}.".split())
 
 
