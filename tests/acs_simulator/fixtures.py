@@ -157,7 +157,8 @@ class SimHandle:
         body = resp.json()
         if resp.status_code != 200:
             raise SimApiError(resp.status_code, body)
-        return body[f"{command.lower()}response"]
+        # The one top-level key, as CloudStack names it (usually "<command>response", not always).
+        return body[f"{command.lower()}response"] if f"{command.lower()}response" in body else next(iter(body.values()))
 
     def wait_job(self, jobid: str, timeout: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

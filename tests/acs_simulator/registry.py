@@ -24,6 +24,7 @@ class AsyncWork:
     instance_type: str | None = None
     instance_id: str | None = None
     start: Callable[[], None] | None = None
+    created_id: str | None = None  # BaseAsyncCreateCmd: the new entity's id, answered next to the jobid
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Command:
     admin_only: bool = True
     java_class: str = ""
     since: str | None = None
+    response_name: str | None = None  # the command class's own name when it is not "<command>response"
 
 
 REGISTRY: dict[str, Command] = {}
@@ -57,6 +59,7 @@ def command(
     admin_only: bool = True,
     java_class: str = "",
     since: str | None = None,
+    response_name: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         spec = dict(params or {})
@@ -74,6 +77,7 @@ def command(
             admin_only,
             java_class or f"org.apache.cloudstack.api.command.{name}Cmd",
             since,
+            response_name,
         )
         return fn
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from . import netseed
 from .store import Store, stable_uuid
 
 
@@ -47,6 +48,7 @@ def apply_seed(store: Store, seed: dict[str, Any]) -> None:
                     "oscategoryid": stable_uuid("oscat", "Other"),
                 },
             )["id"]
+        netseed.seed_offerings(store, seed.get("networkofferings") or [])
         for zone in seed.get("zones") or []:
             _seed_zone(store, zone)
         for item in seed.get("serviceofferings") or []:
@@ -194,6 +196,7 @@ def _seed_zone(store: Store, zone: dict[str, Any]) -> None:
                     "hosttags": h.get("hosttags"),
                 },
             )
+    netseed.seed_physical_networks(store, z, zone.get("physicalnetworks"))
     for n in zone.get("networks") or []:
         _seed_network(store, z, n)
     for p in zone.get("storagepools") or []:
@@ -252,7 +255,10 @@ def _seed_network(store: Store, zone: dict[str, Any], n: dict[str, Any]) -> None
         hosts = [str(h) for h in net.hosts() if str(h) != n["gateway"]]
         doc["startip"] = n.get("startip", hosts[0])
         doc["endip"] = n.get("endip", hosts[-1])
-    store.put("network", doc)
+    doc.update(netseed.network_links(store, zone["id"], kind, n.get("offering")))
+    network = store.put("network", doc)
+    if kind == "Shared":
+        netseed.seed_ip_range(store, network)
 
 
 def _seed_service_offering(store: Store, item: dict[str, Any]) -> None:

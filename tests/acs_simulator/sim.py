@@ -75,7 +75,7 @@ class Simulator:
         """One API request → (HTTP status, JSON document)."""
         name = raw.get("command", "")
         cmd = REGISTRY.get(name.lower())
-        response_name = f"{name.lower()}response" if cmd else "errorresponse"
+        response_name = (cmd.response_name or f"{name.lower()}response") if cmd else "errorresponse"
         try:
             caller = self.authenticate(raw)
             if cmd is None or (cmd.admin_only and caller["accounttype"] != 1):
@@ -97,6 +97,8 @@ class Simulator:
             except ApiError as err:
                 return err.code, error_body(response_name, err)
             jobid = self.jobs.submit(cmd.java_class, caller, result, job_id=custom)
+            if result.created_id:
+                return 200, {response_name: {"id": result.created_id, "jobid": jobid}}
             return 200, {response_name: {"jobid": jobid}}
         if cmd.list_key is not None:
             try:
