@@ -9,7 +9,7 @@ from (``path/File.java Class.method``, paths inside apache/cloudstack; releases 
 commits listed in COORDINATION.md), CloudStack's own answer, and the fix. Rules marked "ours" are checks
 CloudStack does not make but whose absence would create a network imports cannot use.
 
-Pure: plain dicts in (CloudStack's list responses), ``Violation`` lists out. No I/O.
+Pure: plain dicts in (CloudStack's list responses), lists of ``Problem`` out. No I/O.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
 
 ORCHESTRATOR = "engine/orchestration/src/main/java/org/apache/cloudstack/engine/orchestration/NetworkOrchestrator.java"
 SERVICE = "server/src/main/java/com/cloud/network/NetworkServiceImpl.java"
@@ -39,19 +41,6 @@ class Rule:
     source: str
     cloudstack_text: str
     fix: str
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule for one request: the option, what is wrong, and the fix."""
-
-    code: str
-    field: str
-    message: str
-    fix: str
-
-    def line(self) -> str:
-        return f"{self.field}: {self.message.rstrip('.')}. Fix: {self.fix}"
 
 
 RULES: dict[str, Rule] = {
@@ -253,9 +242,10 @@ RULES: dict[str, Rule] = {
 }
 
 
-def violation(code: str, message: str, field: str | None = None, fix: str | None = None) -> Violation:
+def violation(code: str, message: str, field: str | None = None, fix: str | None = None) -> Problem:
+    """The problem a request has with rule ``code``, naming the option (the rule's unless given)."""
     rule = RULES[code]
-    return Violation(code, field or rule.field, message, fix or rule.fix)
+    return Problem(code, field or rule.field, message, fix or rule.fix)
 
 
 def offering_services(offering: dict[str, Any]) -> dict[str, set[str]]:
@@ -278,10 +268,10 @@ def _flag(item: dict[str, Any], key: str) -> bool:
     return value is True or str(value).lower() == "true"
 
 
-def check_offering(offering: dict[str, Any], net_type: str) -> list[Violation]:
+def check_offering(offering: dict[str, Any], net_type: str) -> list[Problem]:
     """What CloudStack refuses about the offering for an ``net_type`` network with a VLAN."""
     name = f"{offering.get('name')} ({offering.get('id')})"
-    found: list[Violation] = []
+    found: list[Problem] = []
     gtype = str(offering.get("guestiptype") or "")
     if str(offering.get("traffictype") or "Guest") != "Guest" or _flag(offering, "issystem"):
         found.append(violation("offering_system_only", f"offering {name} is not a guest network offering"))
@@ -356,7 +346,7 @@ def vlan_ranges(physnet: dict[str, Any]) -> list[tuple[int, int]]:
 
 def choose_physical_network(
     physnets: Sequence[dict[str, Any]], guest_ids: set[str], offering_tags: str | None
-) -> tuple[dict[str, Any] | None, Violation | None]:
+) -> tuple[dict[str, Any] | None, Problem | None]:
     """The physical network CloudStack itself would pick (NetworkModelImpl.findPhysicalNetworkId): the only
     Guest one, else the only untagged one (offering without tags), else the one carrying the offering's tag."""
     guest = [p for p in physnets if str(p.get("id")) in guest_ids]
@@ -381,9 +371,9 @@ def choose_physical_network(
     )
 
 
-def check_physical_network(physnet: dict[str, Any], zone_id: str, guest_ids: set[str], vlan: int) -> list[Violation]:
+def check_physical_network(physnet: dict[str, Any], zone_id: str, guest_ids: set[str], vlan: int) -> list[Problem]:
     name = f"{physnet.get('name')} ({physnet.get('id')})"
-    found: list[Violation] = []
+    found: list[Problem] = []
     if str(physnet.get("zoneid") or zone_id).lower() != zone_id.lower():
         found.append(violation("physical_network_other_zone", f"physical network {name} is in another zone"))
     if str(physnet.get("id")) not in guest_ids:
@@ -404,7 +394,7 @@ def check_physical_network(physnet: dict[str, Any], zone_id: str, guest_ids: set
     return found
 
 
-def _address(value: str | None, field: str, what: str, found: list[Violation]) -> ipaddress.IPv4Address | None:
+def _address(value: str | None, field: str, what: str, found: list[Problem]) -> ipaddress.IPv4Address | None:
     try:
         return ipaddress.IPv4Address(str(value).strip())
     except ValueError:
@@ -414,7 +404,7 @@ def _address(value: str | None, field: str, what: str, found: list[Violation]) -
 
 def check_addresses(
     net_type: str, gateway: str | None, netmask: str | None, start_ip: str | None, end_ip: str | None
-) -> list[Violation]:
+) -> list[Problem]:
     """The gateway, netmask and IP range of the request, as CloudStack checks them (IPv4)."""
     given = {
         k: v for k, v in (("gateway", gateway), ("netmask", netmask), ("start_ip", start_ip), ("end_ip", end_ip)) if v
@@ -427,7 +417,7 @@ def check_addresses(
                 )
             ]
         return []
-    found: list[Violation] = []
+    found: list[Problem] = []
     if not gateway or not netmask:
         missing = "gateway" if not gateway else "netmask"
         found.append(

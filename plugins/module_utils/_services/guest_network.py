@@ -29,11 +29,12 @@ from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
     AcsIngestError,
     CloudStackApiError,
     InputError,
+    ProblemsError,
 )
+from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
 from ansible_collections.acs.ingest.plugins.module_utils._rules.networks import (
     NETWORK_TYPES,
     SHARED,
-    Violation,
     check_addresses,
     check_offering,
     check_physical_network,
@@ -106,20 +107,10 @@ class GuestNetworkRequest:
         return self.name or f"{self.type.lower()}-vlan{self.vlan}"
 
 
-def _fail_on(violations: list[Violation]) -> None:
-    """One error naming the first option; every violation is listed, each with its fix."""
-    if not violations:
-        return
-    first = violations[0]
-    if len(violations) == 1:
-        raise InputError(first.field, first.message, first.fix, code=first.code)
-    lines = "; ".join(v.line() for v in violations[1:])
-    raise InputError(
-        first.field,
-        f"{first.message} (and {len(violations) - 1} more: {lines})",
-        first.fix,
-        problems=[{"code": v.code, "field": v.field, "message": v.message, "fix": v.fix} for v in violations],
-    )
+def _fail_on(problems: list[Problem]) -> None:
+    """One error: every problem on its own line with its option and fix; ``field`` is the first one's."""
+    if problems:
+        raise ProblemsError(problems)
 
 
 def network_summary(network: dict[str, Any], ranges: list[dict[str, Any]]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 from acs_simulator.fixtures import embedded_seed
 from acs_simulator.sim import Simulator
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import CloudStackClient
-from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError, InputError
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError, ProblemsError
 from ansible_collections.acs.ingest.plugins.module_utils._services.guest_network import ensure_guest_network
 from insim import make_client, make_sim
 
@@ -123,8 +123,11 @@ def test_bad_input_names_the_field_and_the_fix(client, options: dict[str, Any], 
 
 def test_several_problems_are_listed_in_one_error(client) -> None:
     error = fails(client, **{**SHARED, "start_ip": "x", "end_ip": "y"})
-    assert isinstance(error, InputError) and error.field == "start_ip"
-    assert "and 1 more" in str(error) and "end_ip:" in str(error)
+    assert isinstance(error, ProblemsError) and error.field == "start_ip"
+    assert str(error).splitlines() == [
+        "start_ip: start_ip 'x' is not an IPv4 address. Fix: give IPv4 addresses",
+        "end_ip: end_ip 'y' is not an IPv4 address. Fix: give IPv4 addresses",
+    ]
 
 
 def test_disabled_physical_network_is_refused_before_the_call(tmp_path: Path) -> None:
