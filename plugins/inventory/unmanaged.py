@@ -24,13 +24,18 @@ description:
     type with C(env) injectors), so no secret lives in the file."
   - Secrets (O(api_secret), external host passwords) are used for the API calls only and
     never appear in host variables or in the cache.
+  - CloudStack is contacted only when the source needs it (O(clusters), O(all_kvm_clusters),
+    O(external_hosts), or a O(libvirt_uris) entry with C(zone) or C(cluster)); a source of
+    plain libvirt URIs needs no CloudStack credentials.
   - "Host variables: C(acs_instance) (the instance as listed), C(acs_source), C(acs_zone_id),
     C(acs_cluster_id), C(acs_cluster_name), C(acs_location) (host or URI), C(acs_plan) (the
     planner's result: C(ok), C(params), C(problems), C(notes)), C(acs_import_params),
     C(acs_wave), C(acs_import), C(acs_plan_file_problems), C(acs_listed) (false for a plan row
     whose VM is no longer unmanaged), and C(ansible_connection=local)."
   - "Groups: C(acs_unmanaged) (all), C(acs_import) (to import, in wave order),
-    C(acs_source_<source>), C(acs_plan_ok) and C(acs_plan_problems)."
+    C(acs_source_<source>), C(acs_plan_ok) and C(acs_plan_problems). Group C(acs_unmanaged)
+    has the variable C(acs_unmanaged_count), the number of VMs of the whole source, by which
+    the playbooks recognise a sliced AWX job."
   - A VM name seen twice (two hosts, or two sources) becomes C(<name>@<host or URI>).
 extends_documentation_fragment:
   - constructed
@@ -76,9 +81,11 @@ options:
     elements: str
     default: []
   all_kvm_clusters:
-    description: List every KVM cluster when O(clusters) is empty.
+    description:
+      - List every KVM cluster when O(clusters) is empty.
+      - When not set, true if the source lists neither O(external_hosts) nor O(libvirt_uris),
+        false otherwise, so a source of libvirt URIs only makes no CloudStack call.
     type: bool
-    default: true
   external_hosts:
     description:
       - External KVM hosts to list with C(listVmsForImport). Each entry has C(host), C(zone)
@@ -137,40 +144,20 @@ cache_timeout: 600
 """
 
 import os
-import re
+from collections import Counter
 from typing import Any
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import (
-    fetch_macs_in_use,
-    fetch_zone_catalog,
-    planned_network_ids,
-)
-from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import (
-    HAS_CS,
-    CloudStackClient,
-    ConnectionSettings,
-)
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError
-from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
-from ansible_collections.acs.ingest.plugins.module_utils._planner.plan_file import load_plan, validate_rows, wishes
+from ansible_collections.acs.ingest.plugins.module_utils._services.inventory_source import (
+    CONNECTION_OPTIONS,
+    SourceOptions,
+    discover,
+)
 
 SUFFIXES = (".unmanaged.yml", ".unmanaged.yaml")
 BASENAMES = ("unmanaged.yml", "unmanaged.yaml")
-
-
-def _find(items: list[dict[str, Any]], wanted: str, kind: str) -> dict[str, Any]:
-    """The item whose id or (case-insensitive) name is `wanted`; a clear error otherwise."""
-    for item in items:
-        if item.get("id") == wanted:
-            return item
-    named = [item for item in items if str(item.get("name", "")).lower() == wanted.lower()]
-    if len(named) == 1:
-        return named[0]
-    known = ", ".join(sorted(str(item.get("name")) for item in items)) or "none"
-    state = "is ambiguous" if named else "not found"
-    raise AcsIngestError(f"{kind} '{wanted}' {state}; known: {known}", field=kind, fix=f"use the {kind} id")
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -185,7 +172,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
-        self._source_dir = os.path.dirname(os.path.abspath(path))
         # The documented cache flow: read only when the user enabled caching and Ansible did
         # not ask for a refresh; write back whenever we had to fetch.
         cache_key = self.get_cache_key(path)
@@ -200,216 +186,30 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 cache_needs_update = True
         if records is None:
             try:
-                records = self._discover()
+                records = discover(self._source_options(path), self.display.warning)
             except AcsIngestError as error:
                 raise AnsibleParserError(f"acs.ingest.unmanaged ({path}): {error}") from None
         if cache_needs_update:
             self._cache[cache_key] = records
         self._populate(records)
 
-    # --- discovery (API and libvirt reads only; the result is plain data, safe to cache) --------
-    def _client(self) -> CloudStackClient:
-        if not HAS_CS:
-            raise AcsIngestError("the Python library 'cs' is missing", fix="pip install cs on the controller")
-        settings = ConnectionSettings.from_params(
-            {
-                name: self.get_option(name)
-                for name in ("api_url", "api_key", "api_secret", "api_timeout", "validate_certs", "api_ca_file")
-            }
+    def _source_options(self, path: str) -> SourceOptions:
+        return SourceOptions(
+            connection={name: self.get_option(name) for name in CONNECTION_OPTIONS},
+            clusters=[str(c) for c in self.get_option("clusters") or []],
+            all_kvm_clusters=self.get_option("all_kvm_clusters"),
+            external_hosts=list(self.get_option("external_hosts") or []),
+            libvirt_uris=list(self.get_option("libvirt_uris") or []),
+            name_filter=self.get_option("name_filter"),
+            plan_defaults=dict(self.get_option("plan_defaults") or {}),
+            plan_file=self.get_option("plan_file"),
+            source_dir=os.path.dirname(os.path.abspath(path)),
         )
-        return CloudStackClient(settings)
-
-    def _discover(self) -> list[dict[str, Any]]:
-        client = self._client()
-        clusters = client.list_all("listClusters")
-        zones = client.list_all("listZones")
-        found: list[dict[str, Any]] = []
-        for cluster in self._selected_clusters(clusters):
-            for instance in client.list_all("listUnmanagedInstances", clusterid=cluster["id"]):
-                found.append(
-                    self._record("cloudstack", instance, cluster, cluster.get("zoneid"), instance.get("hostname"))
-                )
-        for entry in self.get_option("external_hosts") or []:
-            found.extend(self._external(client, entry, zones, clusters))
-        for entry in self.get_option("libvirt_uris") or []:
-            found.extend(self._libvirt(entry, zones, clusters))
-        pattern = self.get_option("name_filter")
-        if pattern:
-            try:
-                regex = re.compile(pattern)
-            except re.error as exc:
-                raise AcsIngestError(
-                    f"not a regular expression ({exc})", field="name_filter", fix="use Python re syntax, e.g. '^web-'"
-                ) from None
-            found = [record for record in found if regex.search(record["name"])]
-        overrides = self._plan_rows()
-        self._plan_all(client, found, overrides)
-        found.extend(self._not_listed(found, overrides))
-        return found
-
-    def _selected_clusters(self, clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        wanted = self.get_option("clusters") or []
-        if wanted:
-            return [_find(clusters, str(name), "cluster") for name in wanted]
-        if not self.get_option("all_kvm_clusters"):
-            return []
-        return [c for c in clusters if str(c.get("hypervisortype", "")).lower() == "kvm"]
-
-    @staticmethod
-    def _record(
-        source: str, instance: dict[str, Any], cluster: dict[str, Any] | None, zone_id: Any, location: Any
-    ) -> dict[str, Any]:
-        return {
-            "name": str(instance.get("name", "")),
-            "source": source,
-            "zone_id": zone_id or (cluster or {}).get("zoneid"),
-            "cluster_id": (cluster or {}).get("id"),
-            "cluster_name": (cluster or {}).get("name"),
-            "location": str(location or ""),
-            "instance": instance,
-        }
-
-    def _external(
-        self, client: CloudStackClient, entry: Any, zones: list[dict[str, Any]], clusters: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        if not isinstance(entry, dict) or not entry.get("host") or not entry.get("zone"):
-            raise AcsIngestError(
-                "each entry needs host and zone (and cluster for importVm)",
-                field="external_hosts",
-                fix="write entries as {host: 10.0.0.5, zone: zone1, cluster: cluster1}",
-            )
-        zone = _find(zones, str(entry["zone"]), "zone")
-        cluster = _find(clusters, str(entry["cluster"]), "cluster") if entry.get("cluster") else None
-        listed = client.list_all(
-            "listVmsForImport",
-            zoneid=zone["id"],
-            host=entry["host"],
-            hypervisor="KVM",
-            username=entry.get("username"),
-            password=entry.get("password"),
-        )
-        return [self._record("external", vm, cluster, zone["id"], entry["host"]) for vm in listed]
-
-    def _libvirt(self, entry: Any, zones: list[dict[str, Any]], clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        spec = entry if isinstance(entry, dict) else {"uri": entry}
-        uri = str(spec.get("uri") or "")
-        if not uri:
-            raise AcsIngestError("entry without uri", field="libvirt_uris", fix="write a URI or {uri: ..., zone: ...}")
-        try:  # H2's shared reader: same instance shape as listUnmanagedInstances
-            from ansible_collections.acs.ingest.plugins.module_utils._services.instance_info import libvirt_instances
-        except ImportError as exc:
-            raise AcsIngestError(
-                f"reading libvirt URIs needs libvirt-python ({exc})",
-                field="libvirt_uris",
-                fix="install python3-libvirt / libvirt-python on the controller",
-            ) from None
-        zone = _find(zones, str(spec["zone"]), "zone") if spec.get("zone") else None
-        cluster = _find(clusters, str(spec["cluster"]), "cluster") if spec.get("cluster") else None
-        zone_id = zone["id"] if zone else (cluster or {}).get("zoneid")
-        vlan_root = str(spec.get("vlan_root") or "/")
-        listed = libvirt_instances(uri, vlan_root=vlan_root)
-        return [self._record("libvirt", vm, cluster, zone_id, uri) for vm in listed]
-
-    @staticmethod
-    def _not_listed(found: list[dict[str, Any]], overrides: dict[tuple[str, str], dict[str, Any]]) -> list[dict]:
-        """Plan rows to import whose VM is no longer listed (imported by an earlier run, or gone).
-
-        They stay in the inventory so a rerun of the import reports them ("already managed",
-        or a clear error if the VM vanished) instead of silently dropping them from the report.
-        """
-        listed = {(r["cluster_id"] or r["location"], r["name"]) for r in found}
-        missing = []
-        for key, row in overrides.items():
-            if not key[0] or key in listed or not row.get("import", True):
-                continue
-            record = {
-                "name": row["vm"],
-                "source": row.get("source") or "cloudstack",
-                "zone_id": row.get("zone") or None,
-                "cluster_id": row.get("cluster") or None,
-                "cluster_name": None,
-                "location": row.get("host") or "",
-                "instance": {"name": row["vm"]},
-                "listed": False,
-                "wave": row.get("wave", 1),
-                "import": True,
-                "plan_file_problems": row.get("problems", []),
-                "plan": {"vm": row["vm"], "command": "", "ok": True, "params": {}, "problems": [], "notes": []},
-            }
-            missing.append(record)
-        return missing
-
-    def _plan_all(
-        self, client: CloudStackClient, records: list[dict[str, Any]], overrides: dict[tuple[str, str], dict[str, Any]]
-    ) -> None:
-        """Attach the import plan to every record: one catalog fetch per zone, and one MAC
-        lookup per network the plans use (then a second, now conflict-aware, planning pass)."""
-        defaults = dict(self.get_option("plan_defaults") or {})
-        catalogs: dict[str, dict[str, Any]] = {}
-        for record in records:
-            zone_id = str(record["zone_id"] or "")
-            if zone_id and zone_id not in catalogs:
-                catalogs[zone_id] = fetch_zone_catalog(client, zone_id).as_planner_input()
-        used: dict[str, list[str]] = {}
-        for second_pass in (False, True):
-            for record in records:
-                key = (record["cluster_id"] or record["location"], record["name"])
-                row = overrides.get(key) or overrides.get(("", record["name"])) or {}
-                record["wave"], record["import"] = row.get("wave", 1), row.get("import", True)
-                record["plan_file_problems"] = row.get("problems", [])
-                zone_id = str(record["zone_id"] or "")
-                plan = build_import_plan(
-                    record["instance"],
-                    {**defaults, **wishes(row)},
-                    catalogs.get(zone_id, {}),
-                    cluster_id=record["cluster_id"],
-                    zone_id=zone_id or None,
-                    for_import_vm=record["source"] != "cloudstack",
-                )
-                record["plan"] = plan.to_dict()
-                if not second_pass:
-                    used.setdefault(zone_id, []).extend(planned_network_ids(plan.params))
-            if second_pass or not any(used.values()):
-                return
-            for zone_id, network_ids in used.items():
-                if zone_id in catalogs:
-                    catalogs[zone_id]["macs_in_use"] = fetch_macs_in_use(client, network_ids)
-
-    def _plan_rows(self) -> dict[tuple[str, str], dict[str, Any]]:
-        configured = self.get_option("plan_file")
-        if not configured:
-            return {}
-        path = os.path.join(self._source_dir, os.path.expanduser(configured))
-        if not os.path.exists(path):
-            # The first discover run has no plan yet; it plans from plan_defaults and writes one.
-            self.display.warning(f"acs.ingest.unmanaged: plan_file {path} does not exist yet; using plan_defaults only")
-            return {}
-        try:
-            with open(path, encoding="utf-8") as handle:
-                raws = load_plan(handle.read(), os.path.splitext(path)[1])
-        except (OSError, ValueError) as exc:
-            raise AcsIngestError(
-                f"cannot read {path}: {exc}",
-                field="plan_file",
-                fix="point plan_file at a plan written by the discover playbook",
-            ) from None
-        rows, problems = validate_rows(raws)
-        # Bad cells do not stop the inventory: the validate playbook must be able to show
-        # every problem of every row, so each row carries its own problems as a hostvar.
-        by_vm: dict[str, list[str]] = {}
-        for problem in problems:
-            by_vm.setdefault(problem["vm"], []).append(problem.line)
-        plan: dict[tuple[str, str], dict[str, Any]] = {}
-        for row in rows:
-            row["problems"] = by_vm.get(row["vm"], [])
-            plan[(row["cluster"] or row["host"], row["vm"])] = row
-            plan.setdefault(("", row["vm"]), row)
-        return plan
 
     # --- inventory ---------------------------------------------------------------------------
     def _populate(self, records: list[dict[str, Any]]) -> None:
         strict = self.get_option("strict")
-        names = [record["name"] for record in records]
+        seen = Counter(record["name"] for record in records)
         self.inventory.add_group("acs_unmanaged")
         self.inventory.add_group("acs_import")
         # How many VMs the whole source holds: a play that sees fewer in acs_unmanaged runs on
@@ -419,7 +219,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         # Wave order = inventory order, so `serial` batches in the import playbook are waves.
         for record in sorted(records, key=lambda r: (int(r.get("wave") or 1), r["name"], r["location"])):
             # The same instance name can exist on two hosts (external or libvirt sources).
-            host = record["name"] if names.count(record["name"]) == 1 else f"{record['name']}@{record['location']}"
+            host = record["name"] if seen[record["name"]] == 1 else f"{record['name']}@{record['location']}"
             self.inventory.add_host(host, group="acs_unmanaged")
             plan = record.get("plan") or {}
             hostvars = {

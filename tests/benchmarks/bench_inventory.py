@@ -6,8 +6,8 @@ driver holding N importable VMs):
 - raw fetch: the same API calls the plugin makes, with the ``cs`` library and nothing else
   (clusters, zones, unmanaged instances, the zone catalog, VMs per planned network);
 - Ansible floor: ``ansible-inventory --list`` of an inventory script that prints the plugin's
-  own output (same hosts, groups and host variables) as JSON: what Ansible costs to take in
-  and print that inventory, whatever produced it;
+  own output (same hosts, groups and host variables) as plain JSON: what Ansible costs to take
+  in and print that inventory, whatever produced it;
 - uncached: ``ansible-inventory --list`` of the plugin, cache off;
 - cached: the same with ``cache: true`` (jsonfile), after a run that filled the cache.
 
@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -57,6 +58,17 @@ def raw_fetch(bed: Bed) -> int:
             if network.get("vlan") or network.get("broadcasturi"):
                 api.listVirtualMachines(networkid=network["id"], listall=True, fetch_list=True)
     return len(instances)
+
+
+def plain(value: Any) -> Any:
+    """ansible-inventory wraps API strings as {'__ansible_unsafe': ...}; a script prints plain JSON."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 
 
 def inventory_list(bed: Bed, source: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
@@ -108,7 +120,7 @@ def main() -> int:
             uncached = timed(args.repeat, lambda: inventory_list(bed, bed.inventory)[0])
 
             script = work / "floor.py"
-            (work / "floor.json").write_text(output)
+            (work / "floor.json").write_text(json.dumps(plain(json.loads(output))))
             script.write_text(
                 "#!/usr/bin/env python3\nimport sys\n"
                 f"sys.stdout.write(open({str(work / 'floor.json')!r}, encoding='utf-8').read())\n"
