@@ -121,6 +121,7 @@ def test_libvirt_uri_source_and_name_collisions(bed: Bed) -> None:
     bed.write_inventory(
         libvirt_uris=[{"uri": f"test://{node}", "zone": "zone1", "cluster": "cluster1",
                        "vlan_root": str(bed.directory / "root")}],
+        all_kvm_clusters=True,  # with libvirt_uris the clusters are listed only when asked for
     )  # fmt: skip
     rc, data, output = inventory(bed)
     assert rc == 0, output
