@@ -133,7 +133,8 @@ def discover(options: SourceOptions, warn: Callable[[str], None]) -> list[Record
             for instance in client.list_all("listUnmanagedInstances", clusterid=cluster["id"]):
                 found.append(record("cloudstack", instance, cluster, cluster.get("zoneid"), instance.get("hostname")))
     for entry in options.external_hosts:
-        found.extend(_external(client, entry, zones, clusters))
+        if client is not None:  # always: needs_cloudstack() asks for a client when external_hosts is set
+            found.extend(_external(client, entry, zones, clusters))
     for entry in options.libvirt_uris:
         found.extend(_libvirt(entry, zones, clusters))
     if options.name_filter:
@@ -157,7 +158,7 @@ def _selected_clusters(options: SourceOptions, clusters: list[dict[str, Any]]) -
 
 
 def _external(
-    client: CloudStackClient | None, entry: Any, zones: list[dict[str, Any]], clusters: list[dict[str, Any]]
+    client: CloudStackClient, entry: Any, zones: list[dict[str, Any]], clusters: list[dict[str, Any]]
 ) -> list[Record]:
     if not isinstance(entry, dict) or not entry.get("host") or not entry.get("zone"):
         raise InputError(
@@ -165,7 +166,6 @@ def _external(
             "each entry needs host and zone (and cluster for importVm)",
             fix="write entries as {host: 10.0.0.5, zone: zone1, cluster: cluster1}",
         )
-    assert client is not None  # needs_cloudstack() asked for one
     zone = find_by_id_or_name(zones, str(entry["zone"]), "zone")
     cluster = find_by_id_or_name(clusters, str(entry["cluster"]), "cluster") if entry.get("cluster") else None
     listed = client.list_all(
