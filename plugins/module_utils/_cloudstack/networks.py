@@ -17,9 +17,7 @@ from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import CloudStackClient
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import resolve_one
-from ansible_collections.acs.ingest.plugins.module_utils._rules.networks import network_vlan
-
-UNTAGGED = "untagged"
+from ansible_collections.acs.ingest.plugins.module_utils._rules.network_choice import network_vlan
 
 
 @dataclass

@@ -15,6 +15,8 @@ from ansible_collections.acs.ingest.plugins.module_utils._rules import (
     import_offering,
     import_owner,
     import_pools,
+    network_addresses,
+    network_create,
     unmanage_rules,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import KINDS, Rule
@@ -29,6 +31,8 @@ _MODULES = (
     import_pools,
     import_network,
     unmanage_rules,
+    network_create,
+    network_addresses,
 )
 
 

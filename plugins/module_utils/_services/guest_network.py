@@ -31,20 +31,24 @@ from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
     InputError,
     ProblemsError,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
-from ansible_collections.acs.ingest.plugins.module_utils._rules.networks import (
+from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import Finding
+from ansible_collections.acs.ingest.plugins.module_utils._rules.network_addresses import address_findings
+from ansible_collections.acs.ingest.plugins.module_utils._rules.network_choice import (
     NETWORK_TYPES,
     SHARED,
-    check_addresses,
-    check_offering,
-    check_physical_network,
     choose_offering,
     choose_physical_network,
     network_vlan,
     parse_vlan,
-    rule_for_errortext,
     uses_config_drive,
 )
+from ansible_collections.acs.ingest.plugins.module_utils._rules.network_create import (
+    answer_finding,
+    offering_findings,
+    physical_network_choice_findings,
+    physical_network_findings,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import NEWEST, Version, parse_version
 
 COMMAND = "createNetwork"
 
@@ -99,7 +103,9 @@ class GuestNetworkRequest:
             end_ip=text("end_ip"),
             config_drive=bool(options.get("config_drive")),
         )
-        _fail_on(check_addresses(kind, request.gateway, request.netmask, request.start_ip, request.end_ip))
+        # Before any API call, so bad input fails even without CloudStack; the rules here do not depend on
+        # the version (a missing Shared range is refused by 4.19.3+/4.20.1+ and unusable before).
+        _fail_on(address_findings(None, kind, request.gateway, request.netmask, request.start_ip, request.end_ip))
         return request
 
     @property
@@ -107,10 +113,10 @@ class GuestNetworkRequest:
         return self.name or f"{self.type.lower()}-vlan{self.vlan}"
 
 
-def _fail_on(problems: list[Problem]) -> None:
-    """One error: every problem on its own line with its option and fix; ``field`` is the first one's."""
-    if problems:
-        raise ProblemsError(problems)
+def _fail_on(findings: list[Finding]) -> None:
+    """One error: every finding on its own line with its option and fix; ``field`` is the first one's."""
+    if findings:
+        raise ProblemsError([finding.as_problem() for finding in findings])
 
 
 def network_summary(network: dict[str, Any], ranges: list[dict[str, Any]]) -> dict[str, Any]:
@@ -140,6 +146,17 @@ class GuestNetworkRun:
         self.request = request
         self.check_mode = check_mode
         self.warnings: list[str] = []
+        self._version: Version | None = None
+
+    @property
+    def version(self) -> Version:
+        """The CloudStack version the rules are judged for (listCapabilities, asked once)."""
+        if self._version is None:
+            try:
+                self._version = parse_version(self.client.version)
+            except AcsIngestError:
+                self._version = NEWEST
+        return self._version
 
     def run(self) -> dict[str, Any]:
         zone = find_zone(self.client, self.request.zone)
@@ -149,9 +166,11 @@ class GuestNetworkRun:
             return self.reuse(zone_net, existing)
         offering, offering_why = self.offering(zone_net)
         physnet = self.physical_network(zone_net, offering)
-        violations = check_offering(offering, self.request.type)
-        violations += check_physical_network(physnet, zone_net.zone_id, zone_net.guest_physical_ids, self.request.vlan)
-        _fail_on(violations)
+        findings = offering_findings(self.version, offering, self.request.type)
+        findings += physical_network_findings(
+            self.version, physnet, zone_net.zone, zone_net.guest_physical_ids, self.request.vlan
+        )
+        _fail_on(findings)
         params = self.create_params(zone_net, offering, physnet)
         call = {"command": COMMAND, "params": wire_params(params)}
         planned = {"name": params["name"], "type": self.request.type, "vlan": self.request.vlan, "zone": zone["name"]}
@@ -217,12 +236,12 @@ class GuestNetworkRun:
     def physical_network(self, zone_net: ZoneNetworking, offering: dict[str, Any]) -> dict[str, Any]:
         if self.request.physical_network:
             return find_physical_network(self.client, self.request.physical_network, zone_net.zone_id)
-        chosen, problem = choose_physical_network(
-            zone_net.physical_networks, zone_net.guest_physical_ids, offering.get("tags")
-        )
+        tags = offering.get("tags")
+        chosen = choose_physical_network(zone_net.physical_networks, zone_net.guest_physical_ids, tags)
         if chosen is None:
-            _fail_on([problem] if problem else [])
-            raise AssertionError("choose_physical_network returns a physical network or a violation")
+            guest = [p for p in zone_net.physical_networks if str(p.get("id")) in zone_net.guest_physical_ids]
+            _fail_on(physical_network_choice_findings(self.version, guest, tags))
+            raise AssertionError("physical_network_choice_findings explains every failed choice")
         return chosen
 
     def create_params(
@@ -245,14 +264,14 @@ class GuestNetworkRun:
 
     def explain(self, error: CloudStackApiError) -> AcsIngestError:
         """CloudStack's refusal, with the option it is about and the fix when the rule is known."""
-        rule = rule_for_errortext(error.errortext)
-        if rule is None:
+        finding = answer_finding(self.version, error.errortext)
+        if finding is None:
             return error
         return AcsIngestError(
             f"CloudStack refused createNetwork ({error.errorcode}): {error.errortext}",
-            field=rule.field,
-            fix=rule.fix,
-            code=rule.code,
+            field=finding.field,
+            fix=finding.fix,
+            code=finding.code,
             errorcode=error.errorcode,
         )
 

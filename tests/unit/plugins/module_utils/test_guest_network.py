@@ -103,7 +103,7 @@ def fails(client, **options: Any) -> AcsIngestError:
         ({"type": "Isolated"}, "type", "use L2 or Shared"),
         ({"network_offering": "no-such-offering"}, "network_offering", "not found"),
         ({"network_offering": "DefaultL2NetworkOffering"}, "network_offering", "specifyvlan=false"),
-        ({"network_offering": "DefaultSharedNetworkOffering"}, "network_offering", "creates Shared networks, not L2"),
+        ({"network_offering": "DefaultSharedNetworkOffering"}, "network_offering", "makes Shared networks, not L2"),
         ({"physical_network": "nope"}, "physical_network", "not found"),
         ({"vlan": 1050}, "vlan", "inside the guest VLAN range 1000-1099"),
         ({**SHARED, "start_ip": "10.50.0.300"}, "start_ip", "is not an IPv4 address"),
@@ -124,10 +124,10 @@ def test_bad_input_names_the_field_and_the_fix(client, options: dict[str, Any], 
 def test_several_problems_are_listed_in_one_error(client) -> None:
     error = fails(client, **{**SHARED, "start_ip": "x", "end_ip": "y"})
     assert isinstance(error, ProblemsError) and error.field == "start_ip"
-    assert str(error).splitlines() == [
-        "start_ip: start_ip 'x' is not an IPv4 address. Fix: give IPv4 addresses",
-        "end_ip: end_ip 'y' is not an IPv4 address. Fix: give IPv4 addresses",
-    ]
+    lines = str(error).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["start_ip", "end_ip"]
+    assert lines[0].startswith("start_ip: start_ip 'x' is not an IPv4 address; createNetwork on CloudStack fails")
+    assert all(line.endswith("Fix: give IPv4 addresses") for line in lines)
 
 
 def test_disabled_physical_network_is_refused_before_the_call(tmp_path: Path) -> None:
