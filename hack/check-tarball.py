@@ -14,8 +14,8 @@ import tarfile
 from pathlib import PurePosixPath
 
 # Never in the tarball: tests and scripts (they need the test bed), tool caches, VM data.
-FORBIDDEN_TOP = {"tests", "hack", "extensions", ".ansible", ".cache", ".venv", ".git", "acs-plan", "acs-report",
-                 "acs-output", "build", "DEVELOPERS.md", "pyproject.toml", ".ansible-lint"}  # fmt: skip
+FORBIDDEN_TOP = {"tests", "hack", "extensions", ".ansible", ".cache", ".venv", ".git", ".hypothesis", "acs-plan",
+                 "acs-report", "acs-output", "build", "DEVELOPERS.md", "pyproject.toml", ".ansible-lint"}  # fmt: skip
 FORBIDDEN_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
 REQUIRED = [
     "README.md",
