@@ -155,6 +155,7 @@ def main() -> int:
     print(f"  {'':>12}  {floor_cpu:>7.2f}s  {uncached_cpu:>8.2f}s  {cached_cpu:>7.2f}s   CPU of ansible-inventory")
     print("  (CPU: user+sys of the ansible-inventory process; wall also holds the wait for the simulator")
     print("   and, on a shared machine, for a CPU)")
+    print(f"  cached / floor in CPU     = {cached_cpu / floor_cpu:.2f}")
     for label, figure, bound, limit in (
         ("uncached / (raw + floor)", uncached, raw + floor, 1.3),
         ("cached / floor          ", cached, floor, 1.1),
