@@ -61,7 +61,7 @@ def test_a_rendered_line_cannot_become_part_of_another_problem() -> None:
 
 def test_acs_ingest_error_refuses_problems_as_a_detail() -> None:
     with pytest.raises(TypeError, match="ProblemsError"):
-        AcsIngestError("x", problems=[CPU.as_dict()])
+        raise AcsIngestError("x", problems=[CPU.as_dict()])
 
 
 def test_problems_error_lists_each_problem_once() -> None:
@@ -81,7 +81,7 @@ def test_problems_error_lists_each_problem_once() -> None:
     assert headed.to_result()["field"] == "plan"
     assert str(ProblemsError([other])) == "template: no template given. Fix: set template"
     with pytest.raises(ValueError):
-        ProblemsError([])
+        raise ProblemsError([])
 
 
 def _external_instance() -> dict[str, Any]:
