@@ -56,11 +56,11 @@ def _is_kvm(template: dict[str, Any]) -> bool:
 def _plan_template(wishes: Wishes, catalog: Catalog, findings: Findings) -> str | None:
     if not wishes.template:
         findings.problem(
+            "template_missing",
             "template",
             "no template given; KVM imports need one (CloudStack 4.22.0 cannot use its default import template "
             "for KVM: 'Template is needed and unable to use default template for hypervisor KVM')",
             "set template to the id or name of a KVM template matching the guest OS",
-            "template_missing",
         )
         return None
     template = resolve(
@@ -70,11 +70,11 @@ def _plan_template(wishes: Wishes, catalog: Catalog, findings: Findings) -> str 
         return None
     if not _is_kvm(template):
         findings.problem(
+            "template_hypervisor",
             "template",
             f"template {template.get('name')} ({template.get('id')}) is for hypervisor "
             f"{template.get('hypervisor')}, not KVM",
             "choose a KVM template",
-            "template_hypervisor",
         )
         return None
     return text(template.get("id"))
@@ -84,10 +84,10 @@ def _owner_params(wishes: Wishes, findings: Findings) -> dict[str, str]:
     """account/domainid/projectid, already ids; CloudStack wants account and domainid together."""
     if bool(wishes.account) != bool(wishes.domainid):
         findings.problem(
+            "owner_incomplete",
             "account" if wishes.domainid else "domainid",
             "account and domainid must be given together",
             "set both, or neither",
-            "owner_incomplete",
         )
     params = {"account": wishes.account, "domainid": wishes.domainid, "projectid": wishes.projectid}
     return {key: value for key, value in params.items() if value}
@@ -116,7 +116,7 @@ def build_import_plan(
     parsed_catalog = parse_catalog(catalog)
     name = text(instance.get("name"))
     if not name:
-        findings.problem("name", "the instance has no name", "list the instance again", "name_missing")
+        findings.problem("name_missing", "name", "the instance has no name", "list the instance again")
 
     params: dict[str, Any] = {}
     cluster = text(cluster_id) or text(instance.get("clusterid"))
@@ -124,12 +124,12 @@ def build_import_plan(
         params["clusterid"] = cluster
     else:
         why = "importVm requires it even for external sources" if for_import_vm else "importUnmanagedInstance needs it"
-        findings.problem("cluster", f"no cluster id ({why})", "pass the cluster (id or name)", "cluster_missing")
+        findings.problem("cluster_missing", "cluster", f"no cluster id ({why})", "pass the cluster (id or name)")
     if for_import_vm:
         if text(zone_id):
             params["zoneid"] = text(zone_id)
         else:
-            findings.problem("zone", "no zone id; importVm requires zoneid", "pass the zone", "zone_missing")
+            findings.problem("zone_missing", "zone", "no zone id; importVm requires zoneid", "pass the zone")
         params["hypervisor"] = "KVM"
     params["name"] = name
     if parsed_wishes.displayname:

@@ -81,7 +81,7 @@ def _policy_offering(
             if not custom
             else f"several custom-size disk offerings exist: {short_list(describe(o) for o in custom)}"
         )
-        findings.problem(field, f"{label}: policy 'custom' cannot choose, {message}", map_fix, "disk_policy_custom")
+        findings.problem("disk_policy_custom", field, f"{label}: policy 'custom' cannot choose, {message}", map_fix)
         return None
     fixed = [o for o in offerings if not is_custom(o) and offering_bytes(o) > 0]
     fitting = sorted((o for o in fixed if offering_bytes(o) >= capacity), key=offering_bytes)
@@ -93,20 +93,20 @@ def _policy_offering(
             else "there are no fixed disk offerings"
         )
         findings.problem(
+            "disk_no_fit",
             field,
             f"{label} of {_size(capacity)}: no fixed disk offering is large enough ({biggest})",
             f"use disk_offering_policy custom, or {map_fix}",
-            "disk_no_fit",
         )
         return None
     tied = [o for o in fitting if offering_bytes(o) == offering_bytes(fitting[0])]
     if len(tied) > 1:
         findings.problem(
+            "disk_fit_ambiguous",
             field,
             f"{label}: several smallest fitting offerings of {fitting[0].get('disksize')} GiB: "
             f"{short_list(describe(o) for o in tied)}",
             map_fix,
-            "disk_fit_ambiguous",
         )
         return None
     return fitting[0]
@@ -120,15 +120,16 @@ def _check_offering(disk: dict[str, Any], offering: dict[str, Any], field: str, 
         return True
     if offering_bytes(offering) == 0:
         findings.problem(
+            "disk_offering_size_zero",
             field,
             f"fixed disk offering {describe(offering)} for {label} has size 0; CloudStack "
             "rejects it ('Size of fixed disk offering ... is found invalid')",
             "choose an offering with a size, or a custom-size offering",
-            "disk_offering_size_zero",
         )
         return False
     if offering_bytes(offering) < capacity:
         findings.problem(
+            "disk_offering_too_small",
             field,
             f"disk offering {describe(offering)} has {offering.get('disksize')} GiB, less than {label} of "
             f"{_size(capacity)}; CloudStack reports 'Size of disk offering(ID: {text(offering.get('id'))}) "
@@ -136,7 +137,6 @@ def _check_offering(disk: dict[str, Any], offering: dict[str, Any], field: str, 
             f"{capacity // GIB}GB'",
             f"choose an offering of at least {-(-capacity // GIB)} GiB or a custom-size offering "
             "(or set disk_offering_policy smallest_fit)",
-            "disk_offering_too_small",
         )
         return False
     return True
@@ -154,10 +154,10 @@ def plan_disks(
     disks = [disk for disk in raw if isinstance(disk, dict)] if isinstance(raw, list) else []
     if not disks:
         findings.problem(
+            "disk_none",
             "disk",
             "the VM has no disks; CloudStack refuses 'No attached disks found'",
             "attach the root disk to the domain",
-            "disk_none",
         )
         return []
     wanted = dict(wishes.disk_offerings)
@@ -167,25 +167,25 @@ def plan_disks(
     root_disk = disks[root]
     if root in explicit:
         findings.problem(
+            "disk_root_mapped",
             f"disk_offerings[{explicit[root][0]}]",
             f"{_disk_label(root_disk)} is the root disk, which takes its offering from the service "
             "offering; CloudStack takes the one unmapped disk as root",
             "remove it from disk_offerings, or set root_disk to the disk that boots",
-            "disk_root_mapped",
         )
     if not text(root_disk.get("controller")):
         findings.problem(
+            "disk_root_controller",
             "root_disk",
             f"root {_disk_label(root_disk)} has no controller (bus); CloudStack cannot read root disk details",
             "give the root disk a <target bus> in the domain XML",
-            "disk_root_controller",
         )
     if not _int(root_disk.get("capacity")) and not root_size_fallback:
         findings.problem(
+            "disk_root_size",
             "root_disk",
             f"root {_disk_label(root_disk)} has unknown size and the service offering has no root disk size",
             "make the disk readable on the host, or use a service offering with a root disk size",
-            "disk_root_size",
         )
 
     result: list[dict[str, str]] = []
@@ -197,10 +197,10 @@ def plan_disks(
         label = _disk_label(disk)
         if not _int(disk.get("capacity")):
             findings.problem(
+                "disk_size",
                 f"disk_offerings[{disk_id}]",
                 f"{label} has no size; CloudStack refuses 'Size of disk(ID: {disk_id}) is found invalid'",
                 "make the disk image readable on the host (capacity comes from libvirt)",
-                "disk_size",
             )
         controllers.setdefault(text(disk.get("controller")).lower() or "?", []).append(label)
         if index in explicit:
@@ -216,11 +216,11 @@ def plan_disks(
             offering = _policy_offering(disk, wishes.disk_offering_policy, catalog.disk_offerings, field, findings)
         else:
             findings.problem(
+                "disk_unmapped",
                 f"disk_offerings[{disk_id}]",
                 f"data {label} of {_size(_int(disk.get('capacity')))} has no disk offering; only the "
                 f"root disk ({_disk_label(root_disk)}) may be left unmapped",
                 f"add '{disk_id}' to disk_offerings, or set disk_offering_policy to custom or smallest_fit",
-                "disk_unmapped",
             )
             continue
         if offering is not None and _check_offering(disk, offering, field, findings):
@@ -228,10 +228,10 @@ def plan_disks(
     if len(controllers) > 1:
         listing = "; ".join(f"{bus}: {', '.join(labels)}" for bus, labels in sorted(controllers.items()))
         findings.problem(
+            "disk_controller_mixed",
             "disk",
             f"data disks use different controller types ({listing}); CloudStack refuses "
             "'Multiple data disk controllers of different type'",
             "put all data disks on one bus (e.g. virtio) in the domain XML",
-            "disk_controller_mixed",
         )
     return result

@@ -87,10 +87,10 @@ def parse_map(
             key, sep, val = pair.partition("=")
             if not sep:
                 findings.problem(
+                    "invalid_input",
                     field_name,
                     f"entry '{pair.strip()}' is not key=value",
                     f"write entries as key=value, e.g. {example}",
-                    "invalid_input",
                 )
                 continue
             result[key.strip()] = val.strip()
@@ -100,16 +100,16 @@ def parse_map(
             val = _first(entry, value_names) if isinstance(entry, Mapping) else None
             if key is None or val is None:
                 findings.problem(
+                    "invalid_input",
                     field_name,
                     f"list entry {entry!r} needs keys {key_names[0]!r} and {value_names[0]!r}",
                     f"write it as a mapping, e.g. {example}",
-                    "invalid_input",
                 )
                 continue
             result[text(key)] = text(val)
     else:
         findings.problem(
-            field_name, f"must be a mapping, got {type(value).__name__}", f"write it as {example}", "invalid_input"
+            "invalid_input", field_name, f"must be a mapping, got {type(value).__name__}", f"write it as {example}"
         )
     return result
 
@@ -155,10 +155,10 @@ def parse_wishes(raw: Mapping[str, Any] | None, findings: Findings) -> Wishes:
     policy = text(raw.get("disk_offering_policy")).lower()
     if policy and policy not in POLICIES:
         findings.problem(
+            "invalid_input",
             "disk_offering_policy",
             f"unknown policy '{policy}'",
             f"use one of {', '.join(POLICIES)}, or leave it empty and map every data disk in disk_offerings",
-            "invalid_input",
         )
         policy = ""
     wishes.disk_offering_policy = policy
@@ -168,7 +168,7 @@ def parse_wishes(raw: Mapping[str, Any] | None, findings: Findings) -> Wishes:
         parsed = to_bool(raw.get(name))
         if parsed is None:
             findings.problem(
-                name, f"'{raw.get(name)}' is not a boolean", f"set {name} to true or false", "invalid_input"
+                "invalid_input", name, f"'{raw.get(name)}' is not a boolean", f"set {name} to true or false"
             )
         elif name == "forced":
             wishes.forced = parsed

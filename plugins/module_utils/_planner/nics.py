@@ -83,11 +83,11 @@ def _match_by_vlan(
     map_fix = f"map it explicitly, e.g. nic_networks: {{'{nic_id}': '<network id or name>'}}"
     if vlan is None:
         findings.problem(
+            "nic_vlan_unknown",
             field,
             f"{label} has no known VLAN (vlanid {nic.get('vlanid', nic.get('vlan'))!r}), so it cannot be matched "
             "to a network; CloudStack's own KVM fallback would pick the first permitted network",
             map_fix,
-            "nic_vlan_unknown",
         )
         return None
     same_vlan = [net for net in networks if network_vlan(net) == vlan]
@@ -106,20 +106,20 @@ def _match_by_vlan(
         return chosen
     if candidates:
         findings.problem(
+            "nic_vlan_ambiguous",
             field,
             f"{label} is on VLAN {vlan}, which more than one network carries: "
             f"{short_list(_with_vlan(net) for net in candidates)}",
             f"choose one: {map_fix}",
-            "nic_vlan_ambiguous",
         )
         return None
     shown = [net for net in networks if network_type(net) in ("l2", "shared")] or networks
     findings.problem(
+        "nic_vlan_no_match",
         field,
         f"{label} is on VLAN {vlan}, but no L2 or Shared network in the zone carries it; candidates: "
         f"{short_list(_with_vlan(net) for net in shown)}",
         f"create an L2 or Shared network with VLAN {vlan}, or {map_fix}",
-        "nic_vlan_no_match",
     )
     return None
 
@@ -150,10 +150,10 @@ def _ip_for(
         address = ipaddress.IPv4Address(value)
     except ValueError:
         findings.problem(
+            "ip_invalid",
             field,
             f"IP address '{value}' for {label} is not an IPv4 address",
             "give an IPv4 address or 'auto'",
-            "ip_invalid",
         )
         return None
     cidr = text(network.get("cidr"))
@@ -163,10 +163,10 @@ def _ip_for(
         subnet = None
     if subnet is not None and address not in subnet:
         findings.problem(
+            "ip_outside_cidr",
             field,
             f"IP address {value} for {label} is outside {cidr} of network {describe(network)}",
             f"give an address inside {cidr} or 'auto'",
-            "ip_outside_cidr",
         )
         return None
     return str(address)
@@ -208,21 +208,21 @@ def plan_nics(
         mac = normalize_mac(nic.get("macaddress"))
         if not mac:
             findings.problem(
+                "nic_mac_invalid",
                 f"nic[{nic_id}].macaddress",
                 f"{label} has no valid MAC address ({text(nic.get('macaddress')) or 'none'})",
                 "give the NIC a MAC address in the domain XML",
-                "nic_mac_invalid",
             )
         if index in net_wishes:
             key, wanted = net_wishes[index]
             network = resolve(wanted, networks, kind="network", field=f"nic_networks[{key}]", findings=findings)
             if network is not None and not _in_zone(network, zone_id):
                 findings.problem(
+                    "network_other_zone",
                     f"nic_networks[{key}]",
                     f"network {describe(network)} for {label} is in zone {network.get('zoneid')}, "
                     f"not in the VM's zone {zone_id}",
                     "map the NIC to a network of the VM's zone",
-                    "network_other_zone",
                 )
                 network = None
             if (
@@ -250,10 +250,10 @@ def plan_nics(
                 other = explicit_ips.setdefault((network_id.lower(), ip), nic_id)
                 if other != nic_id:
                     findings.problem(
+                        "ip_duplicate",
                         f"nic_ips[{nic_id}]",
                         f"IP {ip} is given to NIC {other} and NIC {nic_id} on network {describe(network)}",
                         "give each NIC its own address or 'auto'",
-                        "ip_duplicate",
                     )
         _check_mac_in_use(mac, label, network, catalog, wishes.forced or for_import_vm, for_import_vm, findings)
     _check_adapters(nics, findings)
@@ -281,12 +281,12 @@ def _check_mac_in_use(
         )
         return
     findings.problem(
+        "mac_in_use",
         "forced",
         f"{what}; CloudStack would fail with 'NIC with MAC address {mac} exists on network ... and forced flag "
         "is disabled'",
         "free that MAC on the network, or set forced: true to let CloudStack generate a new MAC for this NIC "
         "(then update guest network configuration bound to the old MAC)",
-        "mac_in_use",
     )
 
 
@@ -297,9 +297,9 @@ def _check_adapters(nics: list[dict[str, Any]], findings: Findings) -> None:
         return
     listing = short_list(f"{device_label(nic, 'NIC')}: {text(nic.get('adaptertype')) or '?'}" for nic in nics)
     findings.problem(
+        "nic_adapter_mixed",
         "nic",
         f"network adapters of different types ({listing}); CloudStack refuses 'Multiple network adapter of "
         "different type'",
         "give all interfaces the same <model type> (e.g. virtio) in the domain XML and restart the VM",
-        "nic_adapter_mixed",
     )

@@ -67,10 +67,10 @@ def _vm_value(
         return given
     if for_import_vm:
         findings.problem(
+            "detail_missing",
             f"details.{name}",
             f"the VM data has no {name} and the offering is custom; CloudStack requires detail '{name}'",
             f"set details.{name}",
-            "detail_missing",
         )
     return None
 
@@ -93,17 +93,17 @@ def plan_offering(
         # CloudStack's own texts (facts §2.2) so users can search for them.
         if not cpu or cpu <= 0:
             findings.problem(
+                "vm_cpu_invalid",
                 "cpunumber",
                 f"CPU cores [{instance.get('cpunumber')}] is not valid for importing VM [{vm}]",
                 "start the VM so libvirt reports its vCPUs, then list it again",
-                "vm_cpu_invalid",
             )
         if not memory or memory <= 0:
             findings.problem(
+                "vm_memory_invalid",
                 "memory",
                 f"Memory [{instance.get('memory')}] is not valid for importing VM [{vm}]",
                 "check the domain's <memory> and list the VM again",
-                "vm_memory_invalid",
             )
     offering = resolve(
         wishes.service_offering,
@@ -135,11 +135,11 @@ def _custom_details(
         low, high = offering_limit(offering, low_key), offering_limit(offering, high_key)
         if (low is not None and value < low) or (high is not None and value > high):
             findings.problem(
+                "offering_range",
                 "service_offering",
                 f"the VM needs {name}={value}{unit} but custom offering "
                 f"{describe(offering)} allows {low or '-'} to {high or '-'}{unit}",
                 "choose an offering whose range includes the VM, or resize the VM",
-                "offering_range",
             )
     if (to_int(offering.get("cpuspeed")) or 0) > 0:
         return details
@@ -151,11 +151,11 @@ def _custom_details(
     else:
         details.pop("cpuSpeed", None)
         findings.problem(
+            "cpuspeed_missing",
             "details.cpuSpeed",
             f"custom offering {describe(offering)} has no CPU speed and the VM reports none "
             f"({instance.get('cpuspeed')!r})",
             "set details.cpuSpeed in MHz, e.g. 1000, or use an offering with a CPU speed",
-            "cpuspeed_missing",
         )
     return details
 
@@ -186,9 +186,9 @@ def _check_fixed(
         )
         return
     findings.problem(
+        "offering_mismatch",
         "service_offering",
         f"{what} and the VM is not powered off (power state: {power})",
         f"use a custom offering or one with {cpu} vCPUs and {memory} MiB{_matching_fixed(catalog, cpu, memory)}, "
         "or shut the VM off before importing",
-        "offering_mismatch",
     )

@@ -45,7 +45,7 @@ def resolve(
     """
     key = text(wanted)
     if not key:
-        findings.problem(field, f"no {kind} given", f"set {field} to the id or name of a {kind}", "missing")
+        findings.problem("missing", field, f"no {kind} given", f"set {field} to the id or name of a {kind}")
         return None
     lowered = key.lower()
     by_id = [item for item in items if text(item.get("id")).lower() == lowered]
@@ -60,17 +60,17 @@ def resolve(
         return by_name[0]
     if by_name:
         findings.problem(
+            "ambiguous",
             field,
             f"{kind} name '{key}' is ambiguous: {short_list(describe(item) for item in by_name)}",
             f"use the id of the {kind} you mean",
-            "ambiguous",
         )
         return None
     findings.problem(
+        "not_found",
         field,
         f"{kind} '{key}' not found; available: {short_list(sorted(describe(item) for item in items))}",
         f"use the id or exact name of an existing {kind}",
-        "not_found",
     )
     return None
 
@@ -102,20 +102,20 @@ def map_device_keys(
         index = _find_device(key, devices, matchers)
         if index is None:
             findings.problem(
+                "unknown_key",
                 f"{field}[{key}]",
                 f"'{key}' matches no {kind} of this VM; its {kind}s are "
                 f"{short_list(device_label(d, kind) for d in devices)}",
                 f"key {field} by {kind} id, {'MAC' if kind == 'NIC' else 'label'} or position",
-                "unknown_key",
             )
             continue
         if index in chosen and chosen[index][1].lower() != value.lower():
             findings.problem(
+                "duplicate_key",
                 f"{field}[{key}]",
                 f"{device_label(devices[index], kind)} is given twice: '{chosen[index][0]}' → "
                 f"'{chosen[index][1]}' and '{key}' → '{value}'",
                 f"keep one entry for {device_label(devices[index], kind)}",
-                "duplicate_key",
             )
             continue
         chosen.setdefault(index, (key, value))

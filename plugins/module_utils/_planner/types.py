@@ -80,7 +80,8 @@ class Findings:
         self.problems: list[Problem] = []
         self.notes: list[Note] = []
 
-    def problem(self, field_name: str, message: str, fix: str, code: str) -> None:
+    def problem(self, code: str, field_name: str, message: str, fix: str) -> None:
+        """Record a Problem (same argument order as Problem)."""
         self.problems.append(Problem(code, field_name, message, fix))
 
     def note(self, field_name: str, message: str) -> None:

@@ -106,26 +106,26 @@ def check_precomputed_plan(params: Mapping[str, Any], instance: Mapping[str, Any
         )
     if command != IMPORT_COMMAND:
         findings.problem(
-            "plan", f"the plan is for {command}", f"use a plan made for {IMPORT_COMMAND}", "plan_command_mismatch"
+            "plan_command_mismatch", "plan", f"the plan is for {command}", f"use a plan made for {IMPORT_COMMAND}"
         )
     planned_name = str(call_params.get("name") or name)
     if planned_name != name:
         findings.problem(
-            "plan", f"the plan is for instance '{planned_name}', not '{name}'", "pass this VM's plan", "plan_other_vm"
+            "plan_other_vm", "plan", f"the plan is for instance '{planned_name}', not '{name}'", "pass this VM's plan"
         )
     call_params["name"] = name
     planned_cluster = str(call_params.get("clusterid") or clusterid)
     if planned_cluster != clusterid:
         findings.problem(
+            "plan_other_cluster",
             "plan",
             f"the plan is for cluster {planned_cluster}, the task for {clusterid}",
             "plan again for this cluster",
-            "plan_other_cluster",
         )
     call_params["clusterid"] = clusterid
     if not call_params.get("serviceofferingid"):
         findings.problem(
-            "plan", "the plan has no serviceofferingid", "plan again with a service offering", "plan_no_offering"
+            "plan_no_offering", "plan", "the plan has no serviceofferingid", "plan again with a service offering"
         )
     _check_devices(call_params, instance, findings)
     if params.get("forced"):
@@ -156,34 +156,34 @@ def _check_devices(call_params: dict[str, Any], instance: Mapping[str, Any], fin
     for nic in mapped:
         if nic not in nic_ids:
             findings.problem(
+                "plan_nic_unknown",
                 "plan.nicnetworklist",
                 f"NIC {nic} is planned but the VM has NICs {nic_ids or 'none'}",
                 "plan again",
-                "plan_nic_unknown",
             )
     for nic in nic_ids:
         if nic not in mapped:
             findings.problem(
+                "plan_nic_unmapped",
                 "plan.nicnetworklist",
                 f"NIC {nic} of the VM has no network in the plan (CloudStack would pick the first permitted network)",
                 "plan again so every NIC is mapped",
-                "plan_nic_unmapped",
             )
     disk_ids = [str(disk.get("id")) for disk in instance.get("disk") or []]
     data = [str(entry.get("disk")) for entry in _entries(call_params.get("datadiskofferinglist"))]
     for disk in data:
         if disk not in disk_ids:
             findings.problem(
+                "plan_disk_unknown",
                 "plan.datadiskofferinglist",
                 f"disk {disk} is planned but the VM has disks {disk_ids or 'none'}",
                 "plan again",
-                "plan_disk_unknown",
             )
     if disk_ids and len(set(data) & set(disk_ids)) != len(disk_ids) - 1:
         findings.problem(
+            "plan_disk_count",
             "plan.datadiskofferinglist",
             f"the VM has {len(disk_ids)} disk(s) and the plan maps {len(data)}; CloudStack needs every disk but "
             "the root disk mapped",
             "plan again",
-            "plan_disk_count",
         )
