@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import format_map
+from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
 from ansible_collections.acs.ingest.plugins.module_utils._planner import plan_file as pf
 
 REPORT_COLUMNS = ("vm", "wave", "outcome", "id", "duration_s", "jobid", "error")
@@ -75,8 +77,8 @@ def plan_rows_from_hostvars(hosts: list[Mapping[str, Any]], defaults: Mapping[st
         for key, value in (defaults or {}).items():
             if key in pf.EDITABLE and not row.get(key):
                 row[key] = value
-        row["nics"] = pf.format_map_cell(row["nics"])
-        row["disks"] = pf.format_map_cell(row["disks"])
+        row["nics"] = format_map(row["nics"])
+        row["disks"] = format_map(row["disks"])
         rows.append(row)
     return pf.sort_rows(rows)
 
@@ -85,14 +87,14 @@ def plan_load(text: str, fmt: str) -> dict[str, Any]:
     """Plan file text → {'rows': normalised rows, 'problems': [...], 'lines': [...]}."""
     try:
         raws = pf.load_plan(text or "", fmt)
-    except ValueError as exc:
+    except pf.PlanFileError as exc:
         return {
             "rows": [],
-            "problems": [{"vm": "", "field": "plan", "message": str(exc), "fix": ""}],
-            "lines": [str(exc)],
+            "problems": [{**exc.problem.as_dict(), "vm": "", "row": None}],
+            "lines": [exc.problem.line()],
         }
     rows, problems = pf.validate_rows(raws)
-    return {"rows": rows, "problems": [dict(p) for p in problems], "lines": [p.line for p in problems]}
+    return {"rows": rows, "problems": [p.as_dict() for p in problems], "lines": [p.line() for p in problems]}
 
 
 def plan_merge(existing: list[Mapping[str, Any]] | None, discovered: list[Mapping[str, Any]]) -> list[dict]:
@@ -139,7 +141,8 @@ def plan_problem_lines(hosts: list[Mapping[str, Any]]) -> list[str]:
         name = hv.get("inventory_hostname") or (hv.get("acs_instance") or {}).get("name", "?")
         lines.extend(str(line) for line in hv.get("acs_plan_file_problems") or [])
         for p in (hv.get("acs_plan") or {}).get("problems") or []:
-            lines.append(f"{name}: {p.get('field')}: {str(p.get('message', '')).rstrip('.')}. Fix: {p.get('fix')}")
+            if isinstance(p, Mapping):
+                lines.append(Problem.from_dict(p, default_code="plan_problem").about(name).line())
         check = hv.get("acs_check") or {}
         if check.get("failed"):
             lines.append(f"{name}: {' '.join(str(check.get('msg', 'check failed')).split())}")

@@ -36,8 +36,12 @@ def _one_line(value: str) -> str:
 
 
 def _clause(value: str) -> str:
-    """A part as it is joined: one line, without the full stop the renderer adds itself."""
-    return _one_line(value).rstrip(".").rstrip()
+    """A part as it is joined: one line, without the full stop the renderer adds itself.
+
+    An ellipsis ("1, 2, 3, ...") is kept whole: it is not a full stop.
+    """
+    line = _one_line(value)
+    return line if line.endswith("...") else line.removesuffix(".").rstrip()
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,8 @@ def render(problem: Problem) -> str:
     head = [_one_line(part) for part in (problem.subject or "", problem.field) if part and part.strip()]
     text = ": ".join([*head, _clause(problem.message)])
     fix = _clause(problem.fix)
-    return f"{text}. {FIX_MARK} {fix}" if fix else text
+    stop = "" if text.endswith("...") else "."
+    return f"{text}{stop} {FIX_MARK} {fix}" if fix else text
 
 
 def render_all(problems: Iterable[Problem]) -> list[str]:

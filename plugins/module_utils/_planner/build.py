@@ -11,14 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import text
 from ansible_collections.acs.ingest.plugins.module_utils._planner.disks import plan_disks
 from ansible_collections.acs.ingest.plugins.module_utils._planner.hostname import choose_hostname
-from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import (
-    Catalog,
-    Wishes,
-    parse_catalog,
-    parse_wishes,
-)
+from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import Catalog, parse_catalog
 from ansible_collections.acs.ingest.plugins.module_utils._planner.nics import plan_nics
 from ansible_collections.acs.ingest.plugins.module_utils._planner.offering import plan_offering
 from ansible_collections.acs.ingest.plugins.module_utils._planner.params import flatten_params, wire_lines
@@ -29,15 +25,16 @@ from ansible_collections.acs.ingest.plugins.module_utils._planner.types import (
     Note,
     Problem,
     render_problems,
-    text,
     to_int,
 )
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 
 __all__ = [
     "ImportPlan",
     "Note",
     "Problem",
     "Catalog",
+    "Wishes",
     "build_import_plan",
     "flatten_params",
     "parse_catalog",
@@ -95,7 +92,7 @@ def _owner_params(wishes: Wishes, findings: Findings) -> dict[str, str]:
 
 def build_import_plan(
     instance: Mapping[str, Any],
-    wishes: Mapping[str, Any] | None,
+    wishes: Wishes,
     catalog: Mapping[str, Any] | Catalog | None,
     *,
     cluster_id: str | None = None,
@@ -104,6 +101,7 @@ def build_import_plan(
 ) -> ImportPlan:
     """Plan one import. Never raises on bad data: every issue is a Problem in the result.
 
+    `wishes` come from ``Wishes.from_mapping`` (what it could not read is reported here).
     `catalog` may be the raw mapping or a Catalog from parse_catalog (parse once per zone
     when planning many VMs). `cluster_id` defaults to the instance's `clusterid`. `for_import_vm` plans importVm
     (external/local/shared KVM source): the hostname defaults to the VM name, CPU/memory are
@@ -112,7 +110,7 @@ def build_import_plan(
     """
     instance = dict(instance) if isinstance(instance, Mapping) else {}
     findings = Findings()
-    parsed_wishes = parse_wishes(wishes, findings)
+    findings.problems.extend(wishes.problems)
     parsed_catalog = parse_catalog(catalog)
     name = text(instance.get("name"))
     if not name:
@@ -132,34 +130,34 @@ def build_import_plan(
             findings.problem("zone_missing", "zone", "no zone id; importVm requires zoneid", "pass the zone")
         params["hypervisor"] = "KVM"
     params["name"] = name
-    if parsed_wishes.displayname:
-        params["displayname"] = parsed_wishes.displayname
+    if wishes.displayname:
+        params["displayname"] = wishes.displayname
     params["hostname"] = choose_hostname(
-        name, parsed_wishes.hostname, parsed_wishes.displayname, findings, for_import_vm=for_import_vm
+        name, wishes.hostname, wishes.displayname, findings, for_import_vm=for_import_vm
     )
-    params.update(_owner_params(parsed_wishes, findings))
-    template_id = _plan_template(parsed_wishes, parsed_catalog, findings)
+    params.update(_owner_params(wishes, findings))
+    template_id = _plan_template(wishes, parsed_catalog, findings)
     if template_id:
         params["templateid"] = template_id
-    offering, details = plan_offering(instance, parsed_wishes, parsed_catalog, findings, for_import_vm=for_import_vm)
+    offering, details = plan_offering(instance, wishes, parsed_catalog, findings, for_import_vm=for_import_vm)
     if offering is not None:
         params["serviceofferingid"] = text(offering.get("id"))
     networks, ips = plan_nics(
-        instance, parsed_wishes, parsed_catalog, findings, zone_id=text(zone_id) or None, for_import_vm=for_import_vm
+        instance, wishes, parsed_catalog, findings, zone_id=text(zone_id) or None, for_import_vm=for_import_vm
     )
     if networks:
         params["nicnetworklist"] = networks
     if ips:
         params["nicipaddresslist"] = ips
     root_size = to_int(offering.get("rootdisksize")) if offering else None
-    disks = plan_disks(instance, parsed_wishes, parsed_catalog, findings, root_size_fallback=bool(root_size))
+    disks = plan_disks(instance, wishes, parsed_catalog, findings, root_size_fallback=bool(root_size))
     if disks:
         params["datadiskofferinglist"] = disks
     if details:
         params["details"] = [details]
-    if parsed_wishes.migrate_allowed is not None:
-        params["migrateallowed"] = parsed_wishes.migrate_allowed
-    if parsed_wishes.forced:
+    if wishes.migrate_allowed is not None:
+        params["migrateallowed"] = wishes.migrate_allowed
+    if wishes.forced:
         params["forced"] = True
     return ImportPlan(
         vm=name or "?",

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import Catalog, Wishes
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import parse_bool, text
+from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import Catalog
 from ansible_collections.acs.ingest.plugins.module_utils._planner.resolve import device_label, map_device_keys, resolve
-from ansible_collections.acs.ingest.plugins.module_utils._planner.types import GIB, Findings, describe, short_list, text
+from ansible_collections.acs.ingest.plugins.module_utils._planner.types import GIB, Findings, describe, short_list
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import to_int as _int
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 
 DEFAULT_KEY = "*"  # disk_offerings['*']: offering for every data disk not named otherwise
 
 
 def is_custom(offering: dict[str, Any]) -> bool:
-    return offering.get("iscustomized") is True or text(offering.get("iscustomized")).lower() == "true"
+    return parse_bool(offering.get("iscustomized")) is True
 
 
 def offering_bytes(offering: dict[str, Any]) -> int:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings, text
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import text
+from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings
 
 MAX_LABEL = 63
 # Prefix for names that start with a digit: short, obviously synthetic, still a valid label.

@@ -18,15 +18,11 @@ import ipaddress
 import re
 from typing import Any
 
-from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import Catalog, Wishes, normalize_mac
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import text
+from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import Catalog, normalize_mac
 from ansible_collections.acs.ingest.plugins.module_utils._planner.resolve import device_label, map_device_keys, resolve
-from ansible_collections.acs.ingest.plugins.module_utils._planner.types import (
-    Findings,
-    describe,
-    short_list,
-    text,
-    to_int,
-)
+from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings, describe, short_list, to_int
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 
 _BROADCAST_VLAN = re.compile(r"^(?:vlan|pvlan)://(\d+)", re.IGNORECASE)
 AUTO = "auto"

@@ -14,21 +14,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import Catalog, Wishes
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import parse_bool, text
+from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import Catalog
 from ansible_collections.acs.ingest.plugins.module_utils._planner.resolve import resolve
-from ansible_collections.acs.ingest.plugins.module_utils._planner.types import (
-    Findings,
-    describe,
-    short_list,
-    text,
-    to_int,
-)
+from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings, describe, short_list, to_int
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 
 POWER_OFF = "PowerOff"
 
 
 def is_custom_offering(offering: dict[str, Any]) -> bool:
-    return offering.get("iscustomized") is True or text(offering.get("iscustomized")).lower() == "true"
+    return parse_bool(offering.get("iscustomized")) is True
 
 
 def offering_limit(offering: dict[str, Any], name: str) -> int | None:

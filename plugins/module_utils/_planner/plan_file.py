@@ -8,17 +8,30 @@ spreadsheet or an editor) and the validate/import playbooks read it back. Everyt
 works on strings and plain data (no file I/O, no Ansible imports) so the same code serves
 the filter plugin, the inventory plugin and the unit tests.
 
-CSV cells cannot hold mappings, so map columns use `key=value;key=value`. `;` is used (not
-`,`) because spreadsheets quote commas and people then break the quoting while editing.
+CSV cells cannot hold mappings, so map columns use `key=value;key=value` (the map syntax of
+``_core/parse.py``: `;` or new lines separate pairs, `,` too when `key=` follows it). Yes/no
+columns take yes/no, true/false, on/off, y/n or 1/0; an empty cell is the column's default.
+Every problem of a row is a ``Problem`` whose subject is the row's VM, held with its row number.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import (
+    MAP_SYNTAX,
+    format_map,
+    is_blank,
+    parse_bool,
+    parse_map,
+    text,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import given
 
 try:  # the plan file is read on the controller, where PyYAML comes with ansible-core
     import yaml
@@ -61,127 +74,148 @@ EDITABLE = frozenset(name for name, editable, _ignored in COLUMNS if editable)
 MAP_COLUMNS = ("nic_networks", "nic_ips", "disk_offerings", "details")
 BOOL_COLUMNS = ("import", "forced", "migrate_allowed")
 SOURCES = ("cloudstack", "external", "libvirt")
-_TRUE = ("yes", "true", "y", "1", "on")
-_FALSE = ("no", "false", "n", "0", "off", "")
-_PAIR = re.compile(r"[;\n]+")
 
 
-class PlanProblem(dict):
-    """One problem of one row: a dict so it passes through Ansible results unchanged."""
+@dataclass(frozen=True)
+class RowProblem:
+    """A Problem of one plan row: the Problem says what (its subject is the row's VM), ``row`` where."""
 
-    def __init__(self, vm: str, field: str, message: str, fix: str, row: int | None = None) -> None:
-        super().__init__(vm=vm, field=field, message=message, fix=fix, row=row)
+    row: int | None
+    problem: Problem
 
     @property
+    def vm(self) -> str:
+        return self.problem.subject or ""
+
     def line(self) -> str:
-        where = f"row {self['row']} " if self["row"] is not None else ""
-        return f"{where}{self['vm'] or '?'}: {self['field']}: {self['message'].rstrip('.')}. Fix: {self['fix']}"
+        """``row 3 web01: wave: ... . Fix: ...``: the row number helps when the vm cell itself is wrong."""
+        where = f"row {self.row} " if self.row is not None else ""
+        return self.problem.about(f"{where}{self.vm or '?'}").line()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The problem's keys plus ``vm`` and ``row`` (what plan_load documents)."""
+        return {**self.problem.as_dict(), "vm": self.vm, "row": self.row}
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+class PlanFileError(ValueError):
+    """The plan file as a whole cannot be used (not YAML, no ``vms`` list, unknown format)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.line())
+        self.problem = problem
 
 
 def parse_map_cell(cell: Any) -> dict[str, str] | None:
-    """`0=net-a;1=net-b` (or a mapping) → {'0': 'net-a', '1': 'net-b'}; None if malformed."""
-    if cell is None or cell == "":
-        return {}
-    if isinstance(cell, Mapping):
-        return {_text(k): _text(v) for k, v in cell.items()}
-    result: dict[str, str] = {}
-    for pair in _PAIR.split(str(cell)):
-        if not pair.strip():
-            continue
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            return None
-        result[key.strip()] = value.strip()
-    return result
+    """A map cell (or a mapping) as a dict; None when any entry is unusable."""
+    parsed, unusable = parse_map(cell)
+    return None if unusable else parsed
 
 
-def format_map_cell(value: Mapping[str, Any] | None) -> str:
-    return ";".join(f"{k}={'' if v is None else v}" for k, v in (value or {}).items())
-
-
-def parse_bool_cell(cell: Any, default: bool) -> bool | None:
-    if isinstance(cell, bool):
-        return cell
-    lowered = _text(cell).lower()
-    if lowered == "":
-        return default
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    return None
-
-
-def normalize_row(raw: Mapping[str, Any], index: int | None = None) -> tuple[dict[str, Any], list[PlanProblem]]:
+def normalize_row(raw: Mapping[str, Any], index: int | None = None) -> tuple[dict[str, Any], list[RowProblem]]:
     """A CSV/YAML row → typed row (maps as dicts, bools, int wave) plus its problems.
 
     Every column is checked so validate shows all problems of a row at once.
     """
-    vm = _text(raw.get("vm"))
-    problems: list[PlanProblem] = []
+    vm = text(raw.get("vm"))
+    problems: list[RowProblem] = []
 
-    def bad(field: str, message: str, fix: str) -> None:
-        problems.append(PlanProblem(vm, field, message, fix, index))
+    def bad(code: str, field: str, message: str, fix: str) -> None:
+        problems.append(RowProblem(index, Problem(code, field, message, fix, subject=vm or None)))
 
     unknown = sorted(set(map(str, raw)) - set(COLUMN_NAMES))
     for name in unknown:
-        bad(name, f"unknown column '{name}'", f"remove it or rename it to one of {', '.join(COLUMN_NAMES)}")
-    row: dict[str, Any] = {name: _text(raw.get(name)) for name in COLUMN_NAMES if name not in MAP_COLUMNS}
+        bad(
+            "plan_column_unknown",
+            name,
+            f"unknown column '{name}'",
+            f"remove it or rename it to one of {', '.join(COLUMN_NAMES)}",
+        )
+    row: dict[str, Any] = {name: text(raw.get(name)) for name in COLUMN_NAMES if name not in MAP_COLUMNS}
     if not vm:
-        bad("vm", "empty instance name", "restore the vm column from the discovered plan; it is the row key")
+        bad(
+            "plan_vm_empty",
+            "vm",
+            "empty instance name",
+            "restore the vm column from the discovered plan; it is the row key",
+        )
     if row["source"] and row["source"] not in SOURCES:
-        bad("source", f"unknown source '{row['source']}'", f"use one of {', '.join(SOURCES)} (rerun discover)")
-    wave = _text(raw.get("wave")) or "1"
+        bad(
+            "plan_source_unknown",
+            "source",
+            f"unknown source '{row['source']}'",
+            f"use one of {', '.join(SOURCES)} (rerun discover)",
+        )
+    wave = text(raw.get("wave")) or "1"
     if wave.isdigit() and int(wave) >= 1:
         row["wave"] = int(wave)
     else:
-        bad("wave", f"'{wave}' is not an integer >= 1", "set wave to 1, 2, 3, ...")
+        bad("plan_wave_invalid", "wave", f"'{wave}' is not an integer >= 1", "set wave to 1, 2, 3, ...")
         row["wave"] = 1
     for name in BOOL_COLUMNS:
-        parsed = parse_bool_cell(raw.get(name), default=(name == "import"))
+        default = name == "import"
+        cell = raw.get(name)
+        parsed = default if is_blank(cell) else parse_bool(cell)
         if parsed is None:
-            bad(name, f"'{_text(raw.get(name))}' is not yes/no", f"set {name} to yes or no")
-            parsed = name == "import"
+            bad("plan_bool_invalid", name, f"'{text(cell)}' is not yes/no", f"set {name} to yes or no")
+            parsed = default
         row[name] = parsed
     for name in MAP_COLUMNS:
         parsed_map = parse_map_cell(raw.get(name))
         if parsed_map is None:
-            bad(name, f"'{_text(raw.get(name))}' is not key=value;key=value", f"write {name} as key=value;key=value")
+            bad(
+                "plan_map_invalid",
+                name,
+                f"'{text(raw.get(name))}' is not {MAP_SYNTAX}",
+                f"write {name} as {MAP_SYNTAX}",
+            )
             parsed_map = {}
         row[name] = parsed_map
     if row["account"] and not row["domainid"]:
-        bad("account", "account is set without domainid", "set domainid to the account's domain id, or clear account")
+        bad(
+            "owner_incomplete",
+            "account",
+            "account is set without domainid",
+            "set domainid to the account's domain id, or clear account",
+        )
     if row["account"] and row["projectid"]:
-        bad("projectid", "account and projectid are both set", "keep only one owner: account+domainid or projectid")
+        bad(
+            "owner_ambiguous",
+            "projectid",
+            "account and projectid are both set",
+            "keep only one owner: account+domainid or projectid",
+        )
     if row["import"] and row["source"] == "cloudstack" and not row["cluster"]:
-        bad("cluster", "no cluster id for a VM on a CloudStack host", "rerun discover; the cluster column is a fact")
+        bad(
+            "plan_cluster_missing",
+            "cluster",
+            "no cluster id for a VM on a CloudStack host",
+            "rerun discover; the cluster column is a fact",
+        )
     return row, problems
 
 
-def validate_rows(raws: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[PlanProblem]]:
+def validate_rows(raws: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[RowProblem]]:
     """All rows normalised plus every problem of every row (duplicates across rows too)."""
     rows: list[dict[str, Any]] = []
-    problems: list[PlanProblem] = []
+    problems: list[RowProblem] = []
     seen: dict[tuple[str, str], int] = {}
     for number, raw in enumerate(raws, start=1):
         if not isinstance(raw, Mapping):
-            problems.append(
-                PlanProblem("", "row", f"row {number} is not a mapping", "write each VM as a mapping", number)
-            )
+            problem = Problem("plan_row_invalid", "row", f"row {number} is not a mapping", "write each VM as a mapping")
+            problems.append(RowProblem(number, problem))
             continue
         row, row_problems = normalize_row(raw, number)
         problems.extend(row_problems)
         key = (row["cluster"] or row["host"], row["vm"])
         if row["vm"] and key in seen:
-            problems.append(
-                PlanProblem(
-                    row["vm"], "vm", f"listed twice (rows {seen[key]} and {number})", "keep one row per VM", number
-                )
+            problem = Problem(
+                "plan_vm_duplicate",
+                "vm",
+                f"listed twice (rows {seen[key]} and {number})",
+                "keep one row per VM",
+                subject=row["vm"],
             )
+            problems.append(RowProblem(number, problem))
             continue
         seen[key] = number
         rows.append(row)
@@ -193,11 +227,11 @@ def to_csv_cells(row: Mapping[str, Any]) -> dict[str, str]:
     for name in COLUMN_NAMES:
         value = row.get(name)
         if name in MAP_COLUMNS:
-            cells[name] = format_map_cell(value if isinstance(value, Mapping) else parse_map_cell(value) or {})
+            cells[name] = format_map(value if isinstance(value, Mapping) else parse_map_cell(value) or {})
         elif isinstance(value, bool):
             cells[name] = "yes" if value else "no"
         else:
-            cells[name] = _text(value)
+            cells[name] = text(value)
     return cells
 
 
@@ -211,14 +245,14 @@ def dump_csv(rows: Iterable[Mapping[str, Any]]) -> str:
     return out.getvalue()
 
 
-def load_csv(text: str) -> list[dict[str, str]]:
+def load_csv(document: str) -> list[dict[str, str]]:
     """CSV text → raw rows. A missing `vm` header is reported by validate_rows as empty vm."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))  # spreadsheets like to add a BOM
+    reader = csv.DictReader(io.StringIO(document.lstrip("\ufeff")))  # spreadsheets like to add a BOM
     rows = []
     for raw in reader:
         # DictReader puts cells beyond the header under None; keep them visible as a column
         extra = raw.pop(None, None)
-        if extra and any(_text(cell) for cell in extra):
+        if extra and any(text(cell) for cell in extra):
             raw["<extra cells>"] = ";".join(extra)
         rows.append({key: value for key, value in raw.items() if key is not None})
     return rows
@@ -238,40 +272,49 @@ def dump_yaml(rows: Iterable[Mapping[str, Any]]) -> str:
                 # plain str keys and values: Ansible hands us tagged str subclasses yaml cannot dump
                 entry[name] = parse_map_cell(value) or {}
             elif name == "wave":
-                entry[name] = int(_text(value)) if _text(value).isdigit() else _text(value)
+                entry[name] = int(text(value)) if text(value).isdigit() else text(value)
             else:
-                entry[name] = bool(value) if isinstance(value, bool) else _text(value)
+                entry[name] = bool(value) if isinstance(value, bool) else text(value)
         doc["vms"].append(entry)
     return _require_yaml().safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
 def _require_yaml() -> Any:
     if yaml is None:
-        raise ValueError("plan: the YAML format needs PyYAML. Fix: pip install pyyaml, or use the CSV plan")
+        raise PlanFileError(
+            Problem("pyyaml_missing", "plan", "the YAML format needs PyYAML", "pip install pyyaml, or use the CSV plan")
+        )
     return yaml
 
 
-def load_yaml(text: str) -> list[Any]:
-    """YAML text → raw rows. Raises ValueError with field and fix for an unusable document."""
+def load_yaml(document: str) -> list[Any]:
+    """YAML text → raw rows. Raises PlanFileError (field and fix) for an unusable document."""
     yaml_lib = _require_yaml()
     try:
-        doc = yaml_lib.safe_load(text)
+        doc = yaml_lib.safe_load(document)
     except yaml_lib.YAMLError as exc:
-        raise ValueError(f"plan: not valid YAML ({str(exc).splitlines()[0]}). Fix: correct the syntax") from None
+        problem = Problem(
+            "plan_yaml_invalid", "plan", f"not valid YAML ({str(exc).splitlines()[0]})", "correct the syntax"
+        )
+        raise PlanFileError(problem) from None
     if isinstance(doc, list):
         return doc
     if not isinstance(doc, Mapping) or not isinstance(doc.get("vms"), list):
-        raise ValueError("plan: no 'vms' list. Fix: keep the top-level key vms: with one entry per VM")
+        raise PlanFileError(
+            Problem("plan_vms_missing", "plan", "no 'vms' list", "keep the top-level key vms: with one entry per VM")
+        )
     return doc["vms"]
 
 
-def load_plan(text: str, fmt: str) -> list[Any]:
+def load_plan(document: str, fmt: str) -> list[Any]:
     fmt = fmt.lower().lstrip(".")
     if fmt == "csv":
-        return load_csv(text)
+        return load_csv(document)
     if fmt in ("yml", "yaml"):
-        return load_yaml(text)
-    raise ValueError(f"plan format '{fmt}' is unknown. Fix: use a .csv, .yml or .yaml plan file")
+        return load_yaml(document)
+    raise PlanFileError(
+        Problem("plan_format_unknown", "plan", f"plan format '{fmt}' is unknown", "use a .csv, .yml or .yaml plan file")
+    )
 
 
 def merge_rows(existing: Sequence[Mapping[str, Any]], discovered: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -281,11 +324,11 @@ def merge_rows(existing: Sequence[Mapping[str, Any]], discovered: Sequence[Mappi
     plan win; facts (power state, NICs...) come from the new discovery; VMs that vanished
     (imported meanwhile) drop out. Sorted so reruns produce the same file.
     """
-    old = {(_text(r.get("cluster")) or _text(r.get("host")), _text(r.get("vm"))): r for r in existing}
+    old = {(text(r.get("cluster")) or text(r.get("host")), text(r.get("vm"))): r for r in existing}
     merged = []
     for row in discovered:
         new = dict(row)
-        previous = old.get((_text(row.get("cluster")) or _text(row.get("host")), _text(row.get("vm"))))
+        previous = old.get((text(row.get("cluster")) or text(row.get("host")), text(row.get("vm"))))
         if previous:
             for name in EDITABLE:
                 if name in previous:
@@ -297,12 +340,12 @@ def merge_rows(existing: Sequence[Mapping[str, Any]], discovered: Sequence[Mappi
 
 def sort_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     def key(row: Mapping[str, Any]) -> tuple[int, str, str, str]:
-        wave = _text(row.get("wave"))
+        wave = text(row.get("wave"))
         return (
             int(wave) if wave.isdigit() else 1,
-            _text(row.get("zone")),
-            _text(row.get("cluster")),
-            _text(row.get("vm")),
+            text(row.get("zone")),
+            text(row.get("cluster")),
+            text(row.get("vm")),
         )
 
     return [dict(row) for row in sorted(rows, key=key)]
@@ -314,29 +357,14 @@ def waves(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         if row.get("import", True) is False:
             continue
-        grouped.setdefault(int(row.get("wave") or 1), []).append(_text(row.get("vm")))
+        grouped.setdefault(int(row.get("wave") or 1), []).append(text(row.get("vm")))
     return [{"wave": number, "vms": grouped[number]} for number in sorted(grouped)]
 
 
 def wishes(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The planner's / import module's user wishes from one normalised row (empties dropped)."""
-    keys = (
-        "displayname",
-        "hostname",
-        "template",
-        "service_offering",
-        "nic_networks",
-        "nic_ips",
-        "disk_offerings",
-        "disk_offering_policy",
-        "details",
-        "account",
-        "domainid",
-        "projectid",
-    )
-    result: dict[str, Any] = {key: row[key] for key in keys if row.get(key) not in (None, "", {})}
-    if row.get("forced"):
-        result["forced"] = True
-    if row.get("migrate_allowed"):
-        result["migrate_allowed"] = True
-    return result
+    """The wishes one normalised row states: its filled planning cells, as a mapping.
+
+    Merged over ``plan_defaults`` before ``Wishes.from_mapping``, so an empty cell keeps the
+    default. A ``no`` in forced / migrate_allowed is the column's default, not a wish.
+    """
+    return {key: value for key, value in given(row).items() if value is not False}

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings, describe, short_list, text
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import text
+from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings, describe, short_list
 
 
 def unique_by_id(items: Iterable[Any]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import ProblemsError
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import text
 from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem, render_all
 
 # One GiB in bytes: CloudStack stores disk offering sizes in bytes and compares bytes.
@@ -93,13 +94,6 @@ def render_problems(vm: str, problems: Iterable[Problem]) -> list[str]:
     return render_all(problem.about(vm) for problem in problems)
 
 
-def text(value: Any) -> str:
-    """A catalog or instance value as a stripped string ('' for None)."""
-    if value is None:
-        return ""
-    return str(value).strip()
-
-
 def to_int(value: Any) -> int | None:
     """An integer from API data that may arrive as int, float or numeric string; else None."""
     if value is None or isinstance(value, bool):
@@ -112,18 +106,6 @@ def to_int(value: Any) -> int | None:
         return int(str(value).strip())
     except ValueError:
         return None
-
-
-def to_bool(value: Any) -> bool | None:
-    """CloudStack/CSV style truthiness; None when the value is not a recognisable boolean."""
-    if isinstance(value, bool):
-        return value
-    lowered = text(value).lower()
-    if lowered in ("true", "yes", "y", "1", "on"):
-        return True
-    if lowered in ("false", "no", "n", "0", "off"):
-        return False
-    return None
 
 
 def describe(item: dict[str, Any]) -> str:

@@ -21,9 +21,7 @@ from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import fetch_zone_catalog
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import (
-    find_domain,
     find_host,
-    find_project,
     find_zone,
     resolve_one,
 )
@@ -55,6 +53,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._services.external_supp
     source_tag,
     write_marker,
 )
+from ansible_collections.acs.ingest.plugins.module_utils._services.import_inputs import wishes_from_params
 
 
 def _vm_summary(vm: dict[str, Any]) -> dict[str, Any]:
@@ -204,27 +203,9 @@ class ExternalImport:
     def _plan(
         self, instance: dict[str, Any], zone: dict[str, Any], host: dict[str, Any] | None, pool: dict[str, Any] | None
     ) -> dict[str, Any]:
-        p = self.p
-        wishes = {
-            key: p.get(key)
-            for key in (
-                "displayname",
-                "hostname",
-                "template",
-                "service_offering",
-                "nic_networks",
-                "nic_ips",
-                "disk_offerings",
-                "details",
-                "account",
-            )
-        }
-        if p.get("domain"):
-            wishes["domainid"] = find_domain(self.client, p["domain"])["id"]
-        if p.get("project"):
-            wishes["projectid"] = find_project(self.client, p["project"])["id"]
+        wishes = wishes_from_params(self.client, self.p)
         catalog = fetch_zone_catalog(self.client, zone["id"]).as_planner_input()
-        cluster = derive_cluster(self.client, p, zone, host, pool)
+        cluster = derive_cluster(self.client, self.p, zone, host, pool)
         plan = build_import_plan(instance, wishes, catalog, cluster_id=cluster, zone_id=zone["id"], for_import_vm=True)
         self.result["notes"] = plan.note_lines()
         plan.raise_for_problems()

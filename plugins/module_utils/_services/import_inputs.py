@@ -20,53 +20,24 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup impo
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError, ProblemsError
 from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings, ImportPlan, Note
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import PLANNING_KEYS, Wishes
 
 # Options that feed the planner; with a precomputed plan they would be silently ignored.
-PLANNING_OPTIONS = (
-    "displayname",
-    "hostname",
-    "template",
-    "service_offering",
-    "nic_networks",
-    "nic_ips",
-    "disk_offerings",
-    "disk_offering_policy",
-    "root_disk",
-    "details",
-    "account",
-    "domain",
-    "project",
-)
+# The planner's own list (PLANNING_KEYS), with the owner given by name or id as modules take it.
+OWNER_OPTIONS = {"domainid": "domain", "projectid": "project"}
+PLANNING_OPTIONS = tuple(OWNER_OPTIONS.get(key, key) for key in PLANNING_KEYS)
 IMPORT_COMMAND = "importUnmanagedInstance"
 
 
-def wishes_from_params(client: Any, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The planner's wishes mapping; domain and project names are turned into ids here."""
-    wishes = {
-        name: params.get(name)
-        for name in (
-            "displayname",
-            "hostname",
-            "template",
-            "service_offering",
-            "nic_networks",
-            "nic_ips",
-            "disk_offerings",
-            "disk_offering_policy",
-            "root_disk",
-            "details",
-            "account",
-            "forced",
-            "migrate_allowed",
-        )
-    }
+def wishes_from_params(client: Any, params: Mapping[str, Any]) -> Wishes:
+    """The planner's Wishes from module options; domain and project names are turned into ids here."""
+    wishes = Wishes.from_mapping(params)
     domain = str(params.get("domain") or "").strip()
-    if domain:
-        wishes["domainid"] = domain if is_uuid(domain) else find_domain(client, domain)["id"]
     project = str(params.get("project") or "").strip()
-    if project:
-        wishes["projectid"] = project if is_uuid(project) else find_project(client, project)["id"]
-    return wishes
+    return wishes.with_owner(
+        domainid=(domain if is_uuid(domain) else find_domain(client, domain)["id"]) if domain else None,
+        projectid=(project if is_uuid(project) else find_project(client, project)["id"]) if project else None,
+    )
 
 
 def _entries(value: Any) -> list[dict[str, Any]]:

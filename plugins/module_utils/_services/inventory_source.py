@@ -25,9 +25,15 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog imp
     fetch_zone_catalog,
     planned_network_ids,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError, InputError
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError, InputError, ProblemsError
 from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
-from ansible_collections.acs.ingest.plugins.module_utils._planner.plan_file import load_plan, validate_rows, wishes
+from ansible_collections.acs.ingest.plugins.module_utils._planner.plan_file import (
+    PlanFileError,
+    load_plan,
+    validate_rows,
+    wishes,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 
 if TYPE_CHECKING:  # the client (cs, requests) is imported only when a source needs CloudStack
     from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import CloudStackClient
@@ -255,7 +261,7 @@ def plan_all(
             zone_id = str(rec["zone_id"] or "")
             plan = build_import_plan(
                 rec["instance"],
-                {**defaults, **wishes(row)},
+                Wishes.from_mapping({**defaults, **wishes(row)}),
                 catalogs.get(zone_id, {}),
                 cluster_id=rec["cluster_id"],
                 zone_id=zone_id or None,
@@ -287,6 +293,8 @@ def plan_rows(options: SourceOptions, warn: Callable[[str], None]) -> PlanRows:
     try:
         with open(path, encoding="utf-8") as handle:
             raws = load_plan(handle.read(), os.path.splitext(path)[1])
+    except PlanFileError as exc:
+        raise ProblemsError([exc.problem], summary=f"cannot use {path}", field="plan_file") from None
     except (OSError, ValueError) as exc:
         raise InputError(
             "plan_file", f"cannot read {path}: {exc}", fix="point plan_file at a plan written by the discover playbook"
@@ -296,7 +304,7 @@ def plan_rows(options: SourceOptions, warn: Callable[[str], None]) -> PlanRows:
     # problem of every row, so each row carries its own problems as a hostvar.
     by_vm: dict[str, list[str]] = {}
     for problem in problems:
-        by_vm.setdefault(problem["vm"], []).append(problem.line)
+        by_vm.setdefault(problem.vm, []).append(problem.line())
     plan: PlanRows = {}
     for row in rows:
         row["problems"] = by_vm.get(row["vm"], [])

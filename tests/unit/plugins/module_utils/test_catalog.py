@@ -33,6 +33,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup impo
 )
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError
 from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 from cs.client import CloudStackApiException
 
 KEY, SECRET = "acs-sim-admin-apikey", "acs-sim-admin-secretkey"
@@ -113,7 +114,7 @@ def test_catalog_feeds_the_planner(sim, client) -> None:
         "disk": [{"id": "0", "label": "vda", "capacity": 2**30, "controller": "virtio"}],
     }
     wishes = {"template": "kvm-template", "service_offering": "tiny-1c-64m"}
-    plan = build_import_plan(instance, wishes, catalog.as_planner_input(), zone_id=zone["id"])
+    plan = build_import_plan(instance, Wishes.from_mapping(wishes), catalog.as_planner_input(), zone_id=zone["id"])
     assert plan.ok, plan.problem_lines()
     shared = sim.store.first("network", name="shared-vlan300")["id"]
     assert plan.params["nicnetworklist"] == [{"nic": "0", "network": shared}]

@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.journal import JobJournal
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError, JobFailedError
 from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 from ansible_collections.acs.ingest.plugins.module_utils._services.import_inputs import check_precomputed_plan
 from ansible_collections.acs.ingest.plugins.module_utils._services.import_single import failure_fix
 
@@ -42,7 +43,7 @@ WISHES = {"template": "kvm", "service_offering": "tiny", "disk_offerings": {"vdb
 
 
 def planned() -> dict[str, Any]:
-    plan = build_import_plan(INSTANCE, WISHES, CATALOG)
+    plan = build_import_plan(INSTANCE, Wishes.from_mapping(WISHES), CATALOG)
     assert plan.ok, plan.problem_lines()
     return plan.to_dict()
 

@@ -13,6 +13,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._planner.build import (
     wire_lines,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import GIB
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 
 ZONE, CLUSTER = "zone-uuid", "cluster-uuid"
 
@@ -92,7 +93,7 @@ SMOKE_WISHES = {"template": "tmpl", "service_offering": "so-small"}
 
 
 def test_smoke_test_mapping_vlan_match_and_auto_ip_for_isolated() -> None:
-    plan = build_import_plan(smoke_instance(), SMOKE_WISHES, SMOKE_CATALOG, zone_id=ZONE)
+    plan = build_import_plan(smoke_instance(), Wishes.from_mapping(SMOKE_WISHES), SMOKE_CATALOG, zone_id=ZONE)
     assert plan.ok, plan.problem_lines()
     assert plan.command == "importUnmanagedInstance"
     assert plan.params == {
@@ -117,8 +118,8 @@ def test_smoke_mapping_by_names_gives_the_same_plan() -> None:
         "service_offering": "small instance",
         "nic_networks": {"0": "Test L2 Network", "02:00:4C:5F:00:02": "Isolated Network", 2: "TEST L2 NETWORK1"},
     }
-    plan = build_import_plan(smoke_instance(), by_name, SMOKE_CATALOG, zone_id=ZONE)
-    reference = build_import_plan(smoke_instance(), SMOKE_WISHES, SMOKE_CATALOG, zone_id=ZONE)
+    plan = build_import_plan(smoke_instance(), Wishes.from_mapping(by_name), SMOKE_CATALOG, zone_id=ZONE)
+    reference = build_import_plan(smoke_instance(), Wishes.from_mapping(SMOKE_WISHES), SMOKE_CATALOG, zone_id=ZONE)
     assert plan.ok and plan.params == reference.params
 
 
@@ -128,7 +129,7 @@ def test_catalog_accepts_cloudstack_response_keys() -> None:
         "serviceoffering": SMOKE_CATALOG["service_offerings"],
         "template": SMOKE_CATALOG["templates"],
     }
-    plan = build_import_plan(smoke_instance(), SMOKE_WISHES, raw, zone_id=ZONE)
+    plan = build_import_plan(smoke_instance(), Wishes.from_mapping(SMOKE_WISHES), raw, zone_id=ZONE)
     assert plan.ok, plan.problem_lines()
 
 
@@ -141,7 +142,7 @@ def test_every_problem_of_a_vm_is_reported_in_one_run() -> None:
     instance["disk"].append({"id": "1", "label": "vdb", "capacity": 3 * GIB, "controller": "virtio"})
     catalog = {**SMOKE_CATALOG, "macs_in_use": {"l2-b": ["02:00:4c:5f:00:03"]}}
     wishes = {"service_offering": "Small Instance", "nic_ips": {"1": "10.9.9.9"}, "forced": "maybe"}
-    plan = build_import_plan(instance, wishes, catalog, zone_id=ZONE)
+    plan = build_import_plan(instance, Wishes.from_mapping(wishes), catalog, zone_id=ZONE)
     assert not plan.ok
     assert sorted(p.code for p in plan.problems) == sorted(
         [
@@ -178,7 +179,9 @@ def test_every_problem_of_a_vm_is_reported_in_one_run() -> None:
 )
 def test_template_problems(templates: list[dict[str, Any]], wanted: str, code: str) -> None:
     catalog = {**SMOKE_CATALOG, "templates": templates}
-    plan = build_import_plan(smoke_instance(), {**SMOKE_WISHES, "template": wanted}, catalog, zone_id=ZONE)
+    plan = build_import_plan(
+        smoke_instance(), Wishes.from_mapping({**SMOKE_WISHES, "template": wanted}), catalog, zone_id=ZONE
+    )
     assert [p.code for p in plan.problems] == [code]
     assert plan.problems[0].field == "template"
 
@@ -190,7 +193,7 @@ def test_template_name_shared_with_another_hypervisor_prefers_kvm() -> None:
     ]
     plan = build_import_plan(
         smoke_instance(),
-        {**SMOKE_WISHES, "template": "ubuntu"},
+        Wishes.from_mapping({**SMOKE_WISHES, "template": "ubuntu"}),
         {**SMOKE_CATALOG, "templates": templates},
         zone_id=ZONE,
     )
@@ -200,7 +203,7 @@ def test_template_name_shared_with_another_hypervisor_prefers_kvm() -> None:
 def test_powered_off_vm_with_other_size_imports_with_a_note() -> None:
     instance = smoke_instance("PowerOff")
     instance["cpunumber"], instance["memory"] = 4, 4096
-    plan = build_import_plan(instance, SMOKE_WISHES, SMOKE_CATALOG, zone_id=ZONE)
+    plan = build_import_plan(instance, Wishes.from_mapping(SMOKE_WISHES), SMOKE_CATALOG, zone_id=ZONE)
     assert plan.ok
     assert any(n.field == "service_offering" for n in plan.notes)
 
@@ -216,7 +219,9 @@ def test_optional_parameters_are_passed_through() -> None:
         "forced": True,
         "details": [{"rootDiskController": "virtio"}],
     }
-    plan = build_import_plan(smoke_instance(), wishes, SMOKE_CATALOG, cluster_id="other-cluster", zone_id=ZONE)
+    plan = build_import_plan(
+        smoke_instance(), Wishes.from_mapping(wishes), SMOKE_CATALOG, cluster_id="other-cluster", zone_id=ZONE
+    )
     assert plan.ok, plan.problem_lines()
     params = plan.params
     assert params["clusterid"] == "other-cluster"
@@ -229,7 +234,9 @@ def test_optional_parameters_are_passed_through() -> None:
 
 
 def test_domainid_without_account_is_a_problem() -> None:
-    plan = build_import_plan(smoke_instance(), {**SMOKE_WISHES, "domainid": "dom"}, SMOKE_CATALOG, zone_id=ZONE)
+    plan = build_import_plan(
+        smoke_instance(), Wishes.from_mapping({**SMOKE_WISHES, "domainid": "dom"}), SMOKE_CATALOG, zone_id=ZONE
+    )
     assert [p.code for p in plan.problems] == ["owner_incomplete"]
 
 
@@ -240,7 +247,9 @@ def test_import_vm_plan() -> None:
         nic["vlanid"] = -1  # listVmsForImport never reports a VLAN (facts §3.2)
     external["name"] = "ext_web"
     wishes = {**SMOKE_WISHES, "displayname": "Shown Name", "nic_networks": {"0": "l2-a", "1": "l2-a", "2": "l2-a"}}
-    plan = build_import_plan(external, wishes, SMOKE_CATALOG, cluster_id=CLUSTER, zone_id=ZONE, for_import_vm=True)
+    plan = build_import_plan(
+        external, Wishes.from_mapping(wishes), SMOKE_CATALOG, cluster_id=CLUSTER, zone_id=ZONE, for_import_vm=True
+    )
     assert plan.ok, plan.problem_lines()
     assert plan.command == "importVm"
     assert plan.params["zoneid"] == ZONE and plan.params["hypervisor"] == "KVM"
@@ -252,7 +261,7 @@ def test_import_vm_plan() -> None:
 def test_import_vm_needs_cluster_and_zone() -> None:
     external = smoke_instance("PowerOff")
     del external["clusterid"]
-    plan = build_import_plan(external, SMOKE_WISHES, SMOKE_CATALOG, for_import_vm=True)
+    plan = build_import_plan(external, Wishes.from_mapping(SMOKE_WISHES), SMOKE_CATALOG, for_import_vm=True)
     assert {"cluster_missing", "zone_missing"} <= {p.code for p in plan.problems}
 
 
@@ -267,7 +276,7 @@ def test_import_vm_needs_cluster_and_zone() -> None:
     ],
 )
 def test_bad_wishes_become_problems_never_exceptions(wishes: Any) -> None:
-    plan = build_import_plan(smoke_instance(), wishes, SMOKE_CATALOG, zone_id=ZONE)
+    plan = build_import_plan(smoke_instance(), Wishes.from_mapping(wishes), SMOKE_CATALOG, zone_id=ZONE)
     assert not plan.ok
     assert all(p.field and p.message and p.fix for p in plan.problems)
 
@@ -277,13 +286,13 @@ def test_bad_wishes_become_problems_never_exceptions(wishes: Any) -> None:
     [{}, {"name": "x", "nic": "eth0", "disk": 5}, {"name": "x", "nic": [None, 3], "disk": [{}]}, "junk"],
 )
 def test_bad_instances_become_problems_never_exceptions(instance: Any) -> None:
-    plan = build_import_plan(instance, SMOKE_WISHES, SMOKE_CATALOG, zone_id=ZONE)
+    plan = build_import_plan(instance, Wishes.from_mapping(SMOKE_WISHES), SMOKE_CATALOG, zone_id=ZONE)
     assert not plan.ok
     assert plan.problem_lines()
 
 
 def test_plan_dict_is_json_serialisable() -> None:
-    plan = build_import_plan(smoke_instance(), SMOKE_WISHES, SMOKE_CATALOG, zone_id=ZONE)
+    plan = build_import_plan(smoke_instance(), Wishes.from_mapping(SMOKE_WISHES), SMOKE_CATALOG, zone_id=ZONE)
     data = json.loads(json.dumps(plan.to_dict()))
     assert data["ok"] is True and data["params"]["templateid"] == "tmpl" and data["command"] == plan.command
 
@@ -293,5 +302,5 @@ def test_a_catalog_parsed_once_plans_like_the_raw_mapping() -> None:
     parsed = parse_catalog(raw)
     assert parse_catalog(parsed) is parsed
     for catalog in (raw, parsed, parsed):
-        plan = build_import_plan(smoke_instance(), SMOKE_WISHES, catalog, zone_id=ZONE)
+        plan = build_import_plan(smoke_instance(), Wishes.from_mapping(SMOKE_WISHES), catalog, zone_id=ZONE)
         assert [p.code for p in plan.problems] == ["mac_in_use"]

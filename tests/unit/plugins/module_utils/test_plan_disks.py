@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 from ansible_collections.acs.ingest.plugins.module_utils._planner.disks import offering_bytes, plan_disks
-from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import parse_catalog, parse_wishes
+from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import parse_catalog
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import GIB, Findings
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 
 OFFERINGS = [
     {"id": "do-5", "name": "Small", "disksize": 5, "iscustomized": False},
@@ -37,7 +38,8 @@ def run(
     root_size_fallback: bool = False,
 ) -> tuple[list[dict[str, str]], Findings]:
     findings = Findings()
-    parsed = parse_wishes(wishes or {}, findings)
+    parsed = Wishes.from_mapping(wishes or {})
+    findings.problems.extend(parsed.problems)
     catalog = parse_catalog({"disk_offerings": OFFERINGS if offerings is None else offerings})
     result = plan_disks({"name": "vm", "disk": disks}, parsed, catalog, findings, root_size_fallback=root_size_fallback)
     return result, findings

@@ -49,12 +49,14 @@ def test_every_problem_of_every_row_is_reported() -> None:
         pf.to_csv_cells(ROW),
     ]
     _ignored, problems = pf.validate_rows(bad)
-    fields = [(p["row"], p["field"]) for p in problems]
+    fields = [(p.row, p.problem.field) for p in problems]
     assert (1, "wave") in fields and (1, "forced") in fields and (1, "nic_ips") in fields
     assert (2, "colour") in fields and (2, "account") in fields
     assert (4, "vm") in fields  # duplicate of row 3 (row 1 is the same VM too)
     for problem in problems:
-        assert "Fix: " in problem.line and problem["field"] in problem.line
+        assert "Fix: " in problem.line() and problem.problem.field in problem.line()
+        assert problem.line().startswith(f"row {problem.row} ")
+        assert problem.as_dict()["row"] == problem.row and problem.as_dict()["code"].startswith(("plan_", "owner_"))
 
 
 def test_unusable_documents_raise_value_error_with_fix() -> None:

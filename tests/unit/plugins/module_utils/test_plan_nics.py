@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import parse_catalog, parse_wishes
+from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import parse_catalog
 from ansible_collections.acs.ingest.plugins.module_utils._planner.nics import network_vlan, nic_vlan, plan_nics
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 
 ZONE = "zone-1"
 MAC0, MAC1 = "52:54:00:00:00:10", "52:54:00:00:00:11"
@@ -38,7 +39,8 @@ def run(
     for_import_vm: bool = False,
 ) -> tuple[list[dict[str, str]], list[dict[str, str]], Findings]:
     findings = Findings()
-    parsed = parse_wishes(wishes or {}, findings)
+    parsed = Wishes.from_mapping(wishes or {})
+    findings.problems.extend(parsed.problems)
     catalog = parse_catalog({"networks": NETWORKS if networks is None else networks, "macs_in_use": macs or {}})
     network_list, ip_list = plan_nics(
         {"name": "vm", "nic": nics}, parsed, catalog, findings, zone_id=ZONE, for_import_vm=for_import_vm

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import parse_catalog, parse_wishes
+from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import parse_catalog
 from ansible_collections.acs.ingest.plugins.module_utils._planner.offering import plan_offering
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 
 OFFERINGS = [
     {"id": "so-small", "name": "Small Instance", "cpunumber": 1, "cpuspeed": 100, "memory": 256},
@@ -32,7 +33,8 @@ def run(
     instance: dict[str, Any], wishes: dict[str, Any], *, for_import_vm: bool = False
 ) -> tuple[dict[str, Any] | None, dict[str, str], Findings]:
     findings = Findings()
-    parsed = parse_wishes(wishes, findings)
+    parsed = Wishes.from_mapping(wishes)
+    findings.problems.extend(parsed.problems)
     offering, details = plan_offering(
         instance, parsed, parse_catalog({"service_offerings": OFFERINGS}), findings, for_import_vm=for_import_vm
     )
@@ -122,7 +124,7 @@ def test_constraints_are_also_read_from_top_level_keys() -> None:
     catalog = parse_catalog(
         {"service_offerings": [{"id": "x", "name": "X", "iscustomized": True, "cpuspeed": 1, "maxcpunumber": 2}]}
     )
-    plan_offering(vm(4), parse_wishes({"service_offering": "x"}, findings), catalog, findings)
+    plan_offering(vm(4), Wishes.from_mapping({"service_offering": "x"}), catalog, findings)
     assert codes(findings) == ["offering_range"]
 
 
@@ -154,7 +156,7 @@ def test_missing_and_unknown_and_ambiguous_offering() -> None:
     assert codes(run(vm(), {"service_offering": "Jumbo"})[2]) == ["not_found"]
     catalog = parse_catalog({"service_offerings": OFFERINGS + [{"id": "dup", "name": "MEDIUM", "cpunumber": 2}]})
     findings = Findings()
-    plan_offering(vm(), parse_wishes({"service_offering": "medium"}, findings), catalog, findings)
+    plan_offering(vm(), Wishes.from_mapping({"service_offering": "medium"}), catalog, findings)
     assert codes(findings) == ["ambiguous"]
 
 

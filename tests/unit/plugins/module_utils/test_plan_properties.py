@@ -8,8 +8,9 @@ from typing import Any
 from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan, flatten_params
 from ansible_collections.acs.ingest.plugins.module_utils._planner.disks import plan_disks
 from ansible_collections.acs.ingest.plugins.module_utils._planner.hostname import is_valid_hostname, repair_hostname
-from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import parse_catalog, parse_wishes
+from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import parse_catalog
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import GIB, Findings
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -78,7 +79,7 @@ def test_smallest_fit_is_the_smallest_offering_not_below_the_disk(capacity: int,
     ]
     result = plan_disks(
         {"disk": disks},
-        parse_wishes({"disk_offering_policy": "smallest_fit"}, findings),
+        Wishes.from_mapping({"disk_offering_policy": "smallest_fit"}),
         parse_catalog({"disk_offerings": offerings}),
         findings,
     )
@@ -129,7 +130,7 @@ WISH_FIELDS = [
 def test_any_input_gives_a_plan_never_an_exception(
     instance: dict[str, Any], wishes: dict[str, Any], catalog: dict[str, Any], for_import_vm: bool
 ) -> None:
-    plan = build_import_plan(instance, wishes, catalog, zone_id="z", for_import_vm=for_import_vm)
+    plan = build_import_plan(instance, Wishes.from_mapping(wishes), catalog, zone_id="z", for_import_vm=for_import_vm)
     assert plan.ok == (not plan.problems)
     assert CLOUDSTACK_RULE.match(plan.params["hostname"])
     for line in plan.problem_lines():

@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError, ProblemsError
 from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem, render, render_all
 from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
+from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 
 CPU = Problem("detail_missing", "details.cpuNumber", "the VM data has no cpuNumber", "set details.cpuNumber")
 
@@ -26,6 +27,10 @@ def test_render_adds_each_full_stop_once_and_joins_lines() -> None:
     assert render(problem) == "vm 1: f: two lines. Fix: do this"
     # nothing to fix: no dangling "Fix:"; no field: no empty ": :" part
     assert render(Problem("x_bad", "", "broken", "")) == "broken"
+    # an ellipsis is not a full stop
+    assert render(Problem("x_bad", "wave", "wait...", "set wave to 1, 2, 3, ...")) == (
+        "wave: wait... Fix: set wave to 1, 2, 3, ..."
+    )
 
 
 def test_as_dict_has_the_documented_keys_and_round_trips() -> None:
@@ -108,7 +113,9 @@ def test_external_import_with_a_custom_offering_no_longer_doubles_its_message() 
         "networks": [{"id": "n100", "name": "l2-vlan100", "type": "L2", "vlan": "100"}],
     }
     wishes = {"service_offering": "Custom", "template": "kvm-template"}
-    plan = build_import_plan(_external_instance(), wishes, catalog, cluster_id="c1", zone_id="z1", for_import_vm=True)
+    plan = build_import_plan(
+        _external_instance(), Wishes.from_mapping(wishes), catalog, cluster_id="c1", zone_id="z1", for_import_vm=True
+    )
     assert [problem.code for problem in plan.problems] == ["detail_missing"]
     with pytest.raises(ProblemsError) as caught:
         plan.raise_for_problems()
