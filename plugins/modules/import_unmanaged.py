@@ -93,6 +93,9 @@ options:
     description:
       - Network for each NIC, overriding the VLAN match. Keys are NIC ids (V(0), V(1), ...), MAC
         addresses or positions; values are network ids or names.
+      - A mapping, CloudStack's list form (V([{nic: "0", network: l2-a}])), or a string in the plan
+        file's map syntax, V(0=l2-a;1=l2-b) (pairs separated by V(;), new lines, or V(,) when
+        V(key=) follows). The same holds for O(nic_ips) and O(disk_offerings).
     type: raw
   nic_ips:
     description:
@@ -102,7 +105,7 @@ options:
   disk_offerings:
     description:
       - Disk offering for each data disk, keyed by disk id, label (V(vdb)) or position; values are
-        disk offering ids or names. The key V(default) applies to every data disk not listed.
+        disk offering ids or names. The key V(*) applies to every data disk not listed.
     type: raw
   disk_offering_policy:
     description:

@@ -207,13 +207,22 @@ instances:
       type: bool
     import_blockers:
       description:
-        - Every reason CloudStack's agent would hide the VM or the server would reject its import, with the fix.
+        - Every reason CloudStack's agent would hide the VM or the server would reject its import, one line
+          each, C(<field>: <message>. Fix: <fix>).
       type: list
       elements: str
     import_warnings:
       description: Problems that bite only some CloudStack versions or import paths.
       type: list
       elements: str
+    import_problems:
+      description:
+        - RV(instances[].import_blockers) and RV(instances[].import_warnings) as data, one dict each with
+          C(code) (stable, e.g. V(nic_model_unknown), V(disk_bus_unknown)), C(field) (the XML location
+          to edit, e.g. V(interface[0]/model@type)), C(message), C(fix), C(subject) and C(severity)
+          (V(blocker) or V(warning)).
+      type: list
+      elements: dict
     disk:
       description: Disks (C(device='disk') only), in XML order.
       type: list

@@ -14,18 +14,29 @@ Where CloudStack is blind we do better, and say so in the extra keys:
   ``nic[].vlan_source`` tells which. CloudStack never reads ``<vlan>`` (§3.6).
 - ``disk[].controllerunit`` from the drive address (CloudStack leaves it unset on KVM).
 - ``importable`` / ``import_blockers``: every reason the agent would silently drop the domain
-  (enum parsing failures, §3.6) or the server would reject the import (§2.2), as one sentence each
-  with the fix. ``import_warnings`` holds what only bites some versions or import paths.
+  (enum parsing failures, §3.6) or the server would reject the import (§2.2), as one rendered
+  Problem line each (XML location, what is wrong, fix). ``import_warnings`` holds what only bites
+  some versions or import paths; ``import_problems`` carries both as Problem dicts with a code.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.blockers import (
+    EXTERNAL,
+    UNMANAGED,
+    import_problems,
+    import_result,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.runtime import (
+    STATE_NAMES,
+    RuntimeFacts,
+    power_state,
+)
 
 try:
     from lxml import etree
@@ -36,51 +47,8 @@ except ImportError as _exc:  # pragma: no cover - exercised only without lxml
     HAS_LXML = False
     LXML_IMPORT_ERROR = str(_exc)
 
-# Enum string forms CloudStack's agent accepts (expected.json "enum_string_forms", facts §3.6).
-DISK_BUSES = ("ide", "scsi", "virtio", "xen", "usb", "uml", "fdc", "sata")
-DISK_FORMATS = ("raw", "qcow2")
-CACHE_MODES = ("none", "writeback", "writethrough")
-NETWORK_DISK_PROTOCOLS = ("rbd", "sheepdog", "gluster")
-NIC_MODELS = ("e1000", "virtio", "rtl8139", "ne2k_pci", "vmxnet3")
-NIC_TYPES_PARSED = ("bridge", "network", "ethernet", "vhostuser")
-CHANNEL_TYPES = ("unix", "serial", "spicevmc")
-WATCHDOG_ACTIONS = ("reset", "shutdown", "poweroff", "pause", "none", "dump")  # inject-nmi breaks the enum
-
-# libvirt virDomainState -> CloudStack power state (§3.1).
-_POWER_BY_STATE = {1: "PowerOn", 2: "PowerOn", 3: "PowerOn", 4: "PowerOff", 5: "PowerOff"}
-STATE_NAMES = {
-    0: "nostate",
-    1: "running",
-    2: "blocked",
-    3: "paused",
-    4: "shutdown",
-    5: "shutoff",
-    6: "crashed",
-    7: "pmsuspended",
-}
-
-UNMANAGED = "unmanaged"  # listUnmanagedInstances / importUnmanagedInstance on a cluster host
-EXTERNAL = "external"  # listVmsForImport / importVm from a non-CloudStack host
-
-
-@dataclass
-class RuntimeFacts:
-    """What CloudStack's agent asks libvirt for instead of reading the XML (§3.1)."""
-
-    state: int | None = None  # libvirt virDomainState
-    running_vcpus: int | None = None  # virDomainGetVcpus, RUNNING entries; None when inactive
-    max_memory_kib: int | None = None  # virDomainGetMaxMemory
-    disk_capacity: dict[str, int] = field(default_factory=dict)  # target dev -> bytes
-    persistent: bool | None = None
-
 
 BridgeVlanLookup = Callable[[str], "tuple[int | None, str | None]"]
-
-
-def power_state(state: int | None) -> str | None:
-    if state is None:
-        return None
-    return _POWER_BY_STATE.get(state, "PowerUnknown")
 
 
 def parse_xml(xml: str | bytes, what: str = "domain XML") -> Any:
@@ -289,161 +257,5 @@ def domain_to_instance(
         "persistent": runtime.persistent,
     }
     blockers, warnings = import_problems(root, instance, runtime, target, agent_version)
-    instance["importable"] = not blockers
-    instance["import_blockers"] = blockers
-    instance["import_warnings"] = warnings
+    instance.update(import_result(blockers, warnings))
     return instance
-
-
-def import_problems(
-    root: Any,
-    instance: dict[str, Any],
-    runtime: RuntimeFacts,
-    target: str = UNMANAGED,
-    agent_version: tuple[int, ...] | None = None,
-) -> tuple[list[str], list[str]]:
-    """(blockers, warnings): each a sentence naming the device and the fix."""
-    blockers: list[str] = []
-    warnings: list[str] = []
-    devices = root.find("devices")
-    if devices is None:
-        blockers.append(
-            "the domain has no <devices> element, so CloudStack's agent fails to parse it and hides it; "
-            "fix: define the domain with its disks and NICs under <devices>"
-        )
-    for index, disk in enumerate(devices.findall("disk") if devices is not None else []):
-        blockers.extend(_disk_problems(disk, index))
-    if not instance["disk"]:
-        blockers.append(
-            "the domain has no disk (device='disk'); CloudStack rejects it with 'No attached disks found'; "
-            "fix: attach the root disk before importing"
-        )
-    for index, interface in enumerate(devices.findall("interface") if devices is not None else []):
-        blockers.extend(_nic_problems(interface, index, warnings))
-    models = sorted({n["adaptertype"] for n in instance["nic"] if n["adaptertype"]})
-    if len(models) > 1:
-        blockers.append(
-            f"the NICs use different models ({', '.join(models)}); CloudStack refuses mixed adapter types; "
-            "fix: give every <interface> the same <model type>"
-        )
-    data_buses = sorted({d["controller"] for d in instance["disk"][1:] if d["controller"]})
-    if len(data_buses) > 1:
-        blockers.append(
-            f"the data disks use different buses ({', '.join(data_buses)}); CloudStack refuses mixed data-disk "
-            "controllers; fix: put every data disk on the same <target bus>"
-        )
-    for channel in devices.findall("channel") if devices is not None else []:
-        ctype = channel.get("type")
-        if ctype not in CHANNEL_TYPES:
-            blockers.append(
-                f"<channel type='{ctype}'> is not one CloudStack's agent can parse ({', '.join(CHANNEL_TYPES)}), "
-                "so it hides the domain; fix: remove that channel or make it type='unix'"
-            )
-    for watchdog in devices.findall("watchdog") if devices is not None else []:
-        action = watchdog.get("action") or "reset"
-        if action not in WATCHDOG_ACTIONS:
-            blockers.append(
-                f"<watchdog action='{action}'> is not one CloudStack's agent can parse, so it hides the domain; "
-                "fix: set action='reset' (or remove the watchdog)"
-            )
-    if root.find("cputune") is None:
-        sentence = (
-            "the domain has no <cputune>; CloudStack agents older than 4.22 read <cputune><shares> unguarded and "
-            "hide such domains; fix: add <cputune><shares>N</shares></cputune> (e.g. vCPUs x MHz)"
-        )
-        (blockers if agent_version is not None and agent_version < (4, 22) else warnings).append(sentence)
-    for disk in instance["disk"]:
-        if disk["backingfile"]:
-            warnings.append(
-                f"disk {disk['label']} has a backing file ({disk['backingfile']}); importVm from local or shared "
-                "storage rejects volumes with a backing file; fix: flatten it (qemu-img convert) or import in place"
-            )
-    blockers.extend(_state_problems(instance, runtime, target))
-    return blockers, warnings
-
-
-def _disk_problems(disk: Any, index: int) -> list[str]:
-    problems: list[str] = []
-    dtype, device = disk.get("type") or "file", disk.get("device") or "disk"
-    label = _attr(disk, "target", "dev") or f"#{index}"
-    where = f"disk {label}"
-    bus = _attr(disk, "target", "bus")
-    if dtype == "network":
-        protocol = _attr(disk, "source", "protocol")
-        if protocol not in NETWORK_DISK_PROTOCOLS:
-            problems.append(
-                f"{where} is a network disk with protocol '{protocol}', which CloudStack's agent cannot parse "
-                f"(only {', '.join(NETWORK_DISK_PROTOCOLS)}), so it hides the domain; fix: copy it to a file disk"
-            )
-    elif device == "disk" or dtype == "block":
-        if bus not in DISK_BUSES:
-            problems.append(
-                f"{where} is on bus '{bus}', which CloudStack's agent cannot parse ({', '.join(DISK_BUSES)}), "
-                "so it hides the domain; fix: change <target bus> to virtio, scsi or sata"
-            )
-        fmt = _attr(disk, "driver", "type")
-        if dtype == "file" and device == "disk" and fmt not in DISK_FORMATS:
-            problems.append(
-                f"{where} has {f'format {fmt!r}' if fmt else 'no <driver type>'}, which CloudStack's agent "
-                "cannot parse (raw or qcow2 only), so it hides "
-                "the domain; fix: convert it with 'qemu-img convert -O qcow2' and set <driver type='qcow2'>"
-            )
-    cache = _attr(disk, "driver", "cache")
-    if cache and cache not in CACHE_MODES:
-        problems.append(
-            f"{where} uses cache='{cache}', which CloudStack's agent cannot parse ({', '.join(CACHE_MODES)}), "
-            "so it hides the domain; fix: set cache='none' (or remove the attribute)"
-        )
-    return problems
-
-
-def _nic_problems(interface: Any, index: int, warnings: list[str]) -> list[str]:
-    problems: list[str] = []
-    mac = _attr(interface, "mac", "address")
-    where = f"NIC {index} ({mac or 'no MAC'})"
-    model = _attr(interface, "model", "type")
-    if not model:
-        problems.append(
-            f"{where} has no <model>, which CloudStack's agent cannot parse, so it hides the domain; "
-            "fix: add <model type='virtio'/>"
-        )
-    elif model not in NIC_MODELS:
-        problems.append(
-            f"{where} uses model '{model}', which CloudStack's agent cannot parse ({', '.join(NIC_MODELS)}), "
-            "so it hides the domain; fix: change it to <model type='virtio'/> (or e1000)"
-        )
-    if not mac:
-        problems.append(f"{where} has no MAC address and CloudStack cannot import a NIC without one; fix: add <mac>")
-    ntype = interface.get("type")
-    if ntype not in NIC_TYPES_PARSED:
-        warnings.append(
-            f"{where} is of type '{ntype}', which CloudStack's agent does not report, so the import would "
-            "lose this NIC; fix: attach it to a bridge (type='bridge')"
-        )
-    return problems
-
-
-def _state_problems(instance: dict[str, Any], runtime: RuntimeFacts, target: str) -> list[str]:
-    problems: list[str] = []
-    power = instance["powerstate"]
-    if target == EXTERNAL:
-        if power == "PowerOn":
-            problems.append(
-                "the domain is running; listVmsForImport lists only shut-off domains; fix: shut it down "
-                "(virsh shutdown) before importing it from an external host"
-            )
-        return problems
-    if power == "PowerOff" or (runtime.state is not None and runtime.running_vcpus is None):
-        problems.append(
-            "the domain is not running, so CloudStack's agent cannot read its vCPUs (virDomainGetVcpus) and "
-            "listUnmanagedInstances drops it; fix: start it (virsh start) before importing"
-        )
-    if runtime.max_memory_kib == 0:
-        problems.append("libvirt reports 0 memory; CloudStack rejects memory 0; fix: set <memory> on the domain")
-    for disk in instance["disk"]:
-        if runtime.disk_capacity and disk["label"] in runtime.disk_capacity and not disk["capacity"]:
-            problems.append(
-                f"disk {disk['label']} has size 0; CloudStack rejects it ('Size of disk is found invalid'); "
-                "fix: resize or remove the disk"
-            )
-    return problems

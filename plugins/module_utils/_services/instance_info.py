@@ -21,11 +21,9 @@ from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import find_cluster, find_zone
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError
-from ansible_collections.acs.ingest.plugins.module_utils._libvirt.domain_xml import (
-    EXTERNAL,
-    UNMANAGED,
-    domain_to_instance,
-)
+from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.blockers import EXTERNAL, UNMANAGED, import_result
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.domain_xml import domain_to_instance
 from ansible_collections.acs.ingest.plugins.module_utils._libvirt.host import is_local_uri, list_domains
 from ansible_collections.acs.ingest.plugins.module_utils._libvirt.vlan import resolve_bridge_vlan
 
@@ -34,6 +32,7 @@ INSTANCE_KEYS = (
     "cpuspeed", "memory", "osid", "osdisplayname", "bootmode", "boottype", "disk", "nic",
     # ours:
     "uuid", "vcpus", "state", "persistent", "source", "importable", "import_blockers", "import_warnings",
+    "import_problems",
 )  # fmt: skip
 DISK_KEYS = (
     "id", "label", "capacity", "imagepath", "controller", "controllerunit", "position", "datastorename",
@@ -64,43 +63,77 @@ def normalize(raw: dict[str, Any], source: str) -> dict[str, Any]:
         nics.append(shaped)
     instance["nic"] = nics
     if raw.get("import_blockers") is None:
-        instance["import_blockers"] = listed_problems(instance, source)
+        instance.update(import_result(listed_problems(instance, source), []))
     instance["import_warnings"] = list(raw.get("import_warnings") or [])
+    instance["import_problems"] = list(instance["import_problems"] or [])
     instance["importable"] = not instance["import_blockers"]
     return instance
 
 
-def listed_problems(instance: dict[str, Any], source: str) -> list[str]:
+def listed_problems(instance: dict[str, Any], source: str) -> list[Problem]:
     """Server-side rejections (facts §2.2) visible in what CloudStack listed.
 
     CloudStack only lists domains its agent could parse, so the XML-level reasons can't apply;
     what remains are the checks the management server makes at import time.
     """
-    problems: list[str] = []
+    problems: list[Problem] = []
     if not instance["disk"]:
-        problems.append("the VM has no disk; CloudStack rejects it with 'No attached disks found'")
+        problems.append(
+            Problem(
+                "domain_no_disk",
+                "disk",
+                "the VM has no disk; CloudStack rejects it with 'No attached disks found'",
+                "attach the root disk on the hypervisor",
+            )
+        )
     models = sorted({str(n["adaptertype"]) for n in instance["nic"] if n["adaptertype"]})
     if len(models) > 1:
         problems.append(
-            f"the NICs use different models ({', '.join(models)}); CloudStack refuses mixed adapter types; "
-            "fix: give every NIC the same model on the hypervisor"
+            Problem(
+                "nic_adapter_mixed",
+                "nic",
+                f"the NICs use different models ({', '.join(models)}); CloudStack refuses mixed adapter types",
+                "give every NIC the same model on the hypervisor",
+            )
         )
     buses = sorted({str(d["controller"]) for d in instance["disk"][1:] if d["controller"]})
     if len(buses) > 1:
         problems.append(
-            f"the data disks use different controllers ({', '.join(buses)}); CloudStack refuses that; "
-            "fix: put every data disk on the same bus"
+            Problem(
+                "disk_controller_mixed",
+                "disk",
+                f"the data disks use different controllers ({', '.join(buses)}); CloudStack refuses that",
+                "put every data disk on the same bus",
+            )
         )
     if source == "cloudstack" and not instance["cpunumber"]:
         problems.append(
-            "CloudStack reports no running vCPUs; the import fails with 'CPU cores is not valid'; "
-            "fix: start the VM on its host before importing"
+            Problem(
+                "vm_cpu_invalid",
+                "cpunumber",
+                "CloudStack reports no running vCPUs; the import fails with 'CPU cores is not valid'",
+                "start the VM on its host before importing",
+            )
         )
     if not instance["memory"]:
-        problems.append("CloudStack reports no memory; the import fails with 'Memory is not valid'")
+        problems.append(
+            Problem(
+                "vm_memory_invalid",
+                "memory",
+                "CloudStack reports no memory; the import fails with 'Memory is not valid'",
+                "check the domain's <memory> on the hypervisor",
+            )
+        )
     for disk in instance["disk"]:
         if disk["capacity"] is not None and int(disk["capacity"]) <= 0:
-            problems.append(f"disk {disk['label'] or disk['id']} has size 0; CloudStack rejects it")
+            problems.append(
+                Problem(
+                    "disk_size_zero",
+                    f"disk[{disk['label'] or disk['id']}]",
+                    f"disk {disk['label'] or disk['id']} has size 0; CloudStack rejects it",
+                    "resize or remove the disk",
+                )
+            )
     return problems
 
 

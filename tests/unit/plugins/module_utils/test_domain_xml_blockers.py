@@ -126,3 +126,54 @@ def test_memory_from_xml_units_when_libvirt_is_not_asked() -> None:
     assert domain_to_instance(xml)["memory"] == 2048
     xml = "<domain><name>m</name><memory>524288</memory><devices/></domain>"  # default unit KiB
     assert domain_to_instance(xml)["memory"] == 512
+
+
+@pytest.mark.parametrize(
+    ("devices", "code", "field"),
+    [
+        (GOOD_DISK + GOOD_NIC.replace("virtio", "e1000e"), "nic_model_unknown", "interface[0]/model@type"),
+        (GOOD_DISK + GOOD_NIC.replace("<model type='virtio'/>", ""), "nic_model_missing", "interface[0]/model@type"),
+        (GOOD_DISK.replace("bus='virtio'", "bus='nvme'") + GOOD_NIC, "disk_bus_unknown", "disk[vda]/target@bus"),
+        (GOOD_DISK.replace("type='qcow2'", "type='vmdk'") + GOOD_NIC, "disk_format_unknown", "disk[vda]/driver@type"),
+        (
+            GOOD_DISK.replace("type='qcow2'/>", "type='qcow2' cache='unsafe'/>") + GOOD_NIC,
+            "disk_cache_unknown",
+            "disk[vda]/driver@cache",
+        ),
+        (GOOD_DISK + GOOD_NIC + "<channel type='pty'/>", "channel_type_unknown", "channel@type"),
+        (GOOD_DISK + GOOD_NIC + "<watchdog action='inject-nmi'/>", "watchdog_action_unknown", "watchdog@action"),
+        (GOOD_NIC, "domain_no_disk", "devices/disk"),
+        (
+            GOOD_DISK + GOOD_NIC + GOOD_NIC.replace("virtio", "e1000").replace(":01", ":02"),
+            "nic_adapter_mixed",  # the planner's code for the same server rule
+            "interface/model@type",
+        ),
+        (
+            GOOD_DISK + GOOD_NIC.replace("<mac address='52:54:00:00:00:01'/>", ""),
+            "nic_mac_missing",
+            "interface[0]/mac@address",
+        ),
+    ],
+)
+def test_each_blocker_has_a_code_and_the_xml_location_to_edit(devices: str, code: str, field: str) -> None:
+    inst = domain_to_instance(domain(devices), RUNNING)
+    problems = [p for p in inst["import_problems"] if p["severity"] == "blocker"]
+    assert [(p["code"], p["field"]) for p in problems] == [(code, field)]
+    # the documented string list is the same problems, rendered once each
+    assert len(inst["import_blockers"]) == 1
+    line = inst["import_blockers"][0]
+    assert line == f"{field}: {problems[0]['message']}. Fix: {problems[0]['fix']}"
+    assert line.count("Fix:") == 1 and "; fix:" not in line
+
+
+def test_warnings_have_codes_too() -> None:
+    direct = GOOD_NIC.replace("type='bridge'", "type='direct'").replace("bridge='cloudbr0'", "dev='eth0'")
+    inst = domain_to_instance(domain(GOOD_DISK + direct, extra=""), RUNNING)
+    assert inst["importable"] is True
+    assert [(p["code"], p["severity"]) for p in inst["import_problems"]] == [
+        ("nic_type_unreported", "warning"),
+        ("cputune_missing", "warning"),
+    ]
+    assert inst["import_warnings"] == [
+        f"{p['field']}: {p['message']}. Fix: {p['fix']}" for p in inst["import_problems"]
+    ]
