@@ -12,6 +12,8 @@ from ansible_collections.acs.ingest.plugins.module_utils._core.parse import (
     parse_map,
     text,
 )
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize(
@@ -87,3 +89,24 @@ def test_format_map_round_trips_through_parse_map() -> None:
     assert format_map(value) == "0=net-a;52:54:00:00:00:01=10.0.0.5;note=a,b"
     assert parse_map(format_map(value)) == (value, [])
     assert format_map(None) == "" and format_map({"k": None}) == "k="
+
+
+_KEYS = st.text(alphabet=st.characters(blacklist_characters=";=,\n\r", blacklist_categories=("Zs", "Cc")), min_size=1)
+# Values may hold commas and spaces, but no pair separator and no '=' (',x=' would start a pair).
+_VALUES = st.text(alphabet=st.characters(blacklist_characters=";=\n\r", blacklist_categories=("Cc",)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_KEYS, _VALUES, max_size=6))
+def test_any_written_map_reads_back(value: dict[str, str]) -> None:
+    stripped = {key.strip(): val.strip() for key, val in value.items()}
+    assume(all(stripped) and len(stripped) == len(value))
+    assert parse_map(format_map(value)) == (stripped, [])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_is_a_map_or_a_description_never_an_exception(cell: str) -> None:
+    parsed, unusable = parse_map(cell)
+    assert all(isinstance(key, str) and key for key in parsed)
+    assert all(isinstance(what, str) and what for what in unusable)
