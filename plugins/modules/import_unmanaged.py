@@ -93,9 +93,9 @@ options:
     description:
       - Network for each NIC, overriding the VLAN match. Keys are NIC ids (V(0), V(1), ...), MAC
         addresses or positions; values are network ids or names.
-      - A mapping, CloudStack's list form (V([{nic: "0", network: l2-a}])), or a string in the plan
-        file's map syntax, V(0=l2-a;1=l2-b) (pairs separated by V(;), new lines, or V(,) when
-        V(key=) follows). The same holds for O(nic_ips) and O(disk_offerings).
+      - A mapping, CloudStack's list form (a list of dicts with keys C(nic) and C(network)), or a
+        string in the plan file's map syntax, V(0=l2-a;1=l2-b) (pairs separated by V(;), new lines,
+        or V(,) when V(key=) follows). The same holds for O(nic_ips) and O(disk_offerings).
     type: raw
   nic_ips:
     description:

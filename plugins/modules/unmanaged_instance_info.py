@@ -207,8 +207,8 @@ instances:
       type: bool
     import_blockers:
       description:
-        - Every reason CloudStack's agent would hide the VM or the server would reject its import, one line
-          each, C(<field>: <message>. Fix: <fix>).
+        - "Every reason CloudStack's agent would hide the VM or the server would reject its import, one line
+          each: C(<field>: <message>. Fix: <fix>)."
       type: list
       elements: str
     import_warnings:

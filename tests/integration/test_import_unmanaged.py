@@ -108,6 +108,9 @@ def test_every_planner_problem_is_reported_at_once(sim, env, kvm_domains, tmp_pa
     assert "service_offering" in msg
     assert msg.count("Fix:") >= 3
     assert {p["field"] for p in result["problems"]} >= {"template", "nic_networks[7]", "service_offering"}
+    # each problem once: one "Fix:" per problem, every problem with its stable code and the VM
+    assert msg.count("Fix:") == len(result["problems"])
+    assert all(p["code"] and p["subject"] == dom.name for p in result["problems"])
     assert "importUnmanagedInstance" not in commands(result)
     assert managed_vms(sim, dom.name) == []
 

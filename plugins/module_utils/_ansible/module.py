@@ -6,7 +6,9 @@
 
 It adds the CloudStack connection options, builds the client lazily (modules that only read
 libvirt never need one), turns every ``AcsIngestError`` into one clear ``fail_json`` line,
-and always returns ``api_calls`` with secrets redacted.
+and always returns ``api_calls`` with secrets redacted. A ``ProblemsError`` fails with its summary
+and one line per Problem in ``msg`` and the Problems as ``problems`` (dicts with code, field,
+message, fix, subject), both from the error itself so nothing is rendered twice.
 """
 
 from __future__ import annotations
