@@ -22,9 +22,9 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import is_blank, parse_bool, text
 from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
 from ansible_collections.acs.ingest.plugins.module_utils._planner.network_report import MISSING
-from ansible_collections.acs.ingest.plugins.module_utils._planner.plan_file import parse_bool_cell
 from ansible_collections.acs.ingest.plugins.module_utils._rules.network_addresses import address_findings
 from ansible_collections.acs.ingest.plugins.module_utils._rules.network_choice import NETWORK_TYPES, parse_vlan
 
@@ -65,8 +65,7 @@ NIC_COLUMNS = (
 )  # fmt: skip
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+_text = text  # the one text reader (_core/parse)
 
 
 def _net_text(ref: Mapping[str, Any] | None) -> str:
@@ -186,7 +185,7 @@ def creation_tasks(rows: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, An
     problems: list[Problem] = []
     for number, row in enumerate(rows, start=1):
         subject = f"row {number} (zone {_text(row.get('zone')) or '?'}, VLAN {_text(row.get('vlan')) or '?'})"
-        create = parse_bool_cell(row.get("create"), default=False)
+        create = False if is_blank(row.get("create")) else parse_bool(row.get("create"))
         if create is None:
             problems.append(
                 Problem(
