@@ -47,3 +47,20 @@ attributes:
   idempotent:
     support: full
 """
+
+    # The modules that run on the KVM hosts (the roles' helpers): no CloudStack, no action group.
+    HOST = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+  idempotent:
+    description:
+      - When run twice in a row with the same arguments, the second run reports no change.
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+"""

@@ -1,72 +1,105 @@
-"""persist_domain_xml's config-drive rule against CloudStack's own unmanage samples (fixtures 04/05).
+"""Module acs.ingest.persist_domain_xml (role persist_domain_xml) on the machine's libvirtd.
 
-The molecule scenario covers the role end to end on a real libvirtd; this pins the XPath rule of
-facts §3.4 to the golden XML quickly, without libvirt.
+A transient QEMU domain with a config drive and a VNC password stands in for a VM that
+CloudStack < 4.22 unmanaged. The molecule scenario adds the role, a libvirtd restart and
+destroy/start of the domain; this pins the module's contract: check mode, diff without secrets,
+define, idempotence, and one clear error for bad input. CloudStack's own samples (fixtures 04/05)
+are checked in tests/unit/plugins/module_utils/test_persist_xml.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import subprocess
-import sys
+import os
 from pathlib import Path
 
+import libvirt
 import pytest
-from lxml import etree
+from host_module_runner import run_host_module
+from infra.domains import DiskSpec, DomainFactory, TestDomain
 
-REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "roles" / "persist_domain_xml" / "files" / "persist_domain_xml.py"
-FIXTURES = REPO.parent / "shared" / "fixtures" / "cloudstack_domain_xml"
-ISO = "/mnt/fec63e8a-d390-31e0-a02d-8e634aabded7/i-2-6-VM.iso"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("persist_domain_xml_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+pytestmark = pytest.mark.libvirt
+URI = "qemu:///system"
 
 
-def _canon(xml: str) -> bytes:
-    parser = etree.XMLParser(remove_blank_text=True)
-    return etree.tostring(etree.fromstring(xml.encode(), parser), method="c14n")
+def persist(args: dict, check: bool = False) -> dict:
+    return run_host_module("persist_domain_xml", {"uri": URI, **args}, check=check, diff=True)
 
 
-@pytest.fixture(scope="module")
-def script():
-    if not FIXTURES.is_dir():
-        pytest.skip(f"fixtures not found at {FIXTURES}")
-    return _load()
+def unmanaged_vm(factory: DomainFactory, name: str = "unmanaged") -> TestDomain:
+    """A running transient domain with CloudStack's config drive (/<name>.iso), another cdrom and a VNC password."""
+    full = factory.prefix + name
+    drive = factory.image_dir / "configdrive" / f"{full}.iso"
+    other = factory.image_dir / "other.iso"
+    drive.parent.mkdir(parents=True, exist_ok=True)
+    for iso in (drive, other):
+        with open(iso, "wb") as handle:
+            handle.truncate(1024 * 1024)
+    cdroms = "".join(
+        f"<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='{iso}'/>"
+        f"<target dev='{dev}' bus='ide'/><readonly/></disk>"
+        for iso, dev in ((drive, "hdd"), (other, "hdc"))
+    )
+    graphics = "<graphics type='vnc' port='-1' listen='127.0.0.1' passwd='acsitPw1'/>"
+    return factory.create(name, persistent=False, disks=[DiskSpec(8)], extra_devices_xml=cdroms + graphics)
 
 
-def test_fixture_04_stripped_equals_fixture_05(script) -> None:
-    with_drive = (FIXTURES / "04_unmanage_configdrive_i-2-6-VM.xml").read_text()
-    without = (FIXTURES / "05_unmanage_no_configdrive_i-2-6-VM.xml").read_text()
-    stripped, removed = script.strip_config_drive(with_drive, "i-2-6-VM")
-    assert removed == [ISO]
-    assert _canon(stripped) == _canon(without)
-    # The empty cdrom (no source) of the same domain is kept, as in CloudStack.
-    assert "hdc" in stripped
+def state(factory: DomainFactory, name: str) -> tuple[bool, bool]:
+    dom = factory.conn.lookupByName(name)
+    return bool(dom.isPersistent()), bool(dom.isActive())
 
 
-def test_no_config_drive_is_left_byte_identical(script) -> None:
-    without = (FIXTURES / "05_unmanage_no_configdrive_i-2-6-VM.xml").read_text()
-    assert script.strip_config_drive(without, "i-2-6-VM") == (without, [])
+def test_persists_the_domain_once_without_its_config_drive(test_domains: DomainFactory, tmp_path: Path) -> None:
+    vm = unmanaged_vm(test_domains)
+    args = {"domains": [vm.name], "backup_dir": str(tmp_path / "backup")}
+
+    preview = persist(args, check=True)
+    assert preview["changed"] is True and preview["backups"] == []
+    assert [(d["name"], d["action"], d["persistent"]) for d in preview["domains"]] == [(vm.name, "define", True)]
+    assert state(test_domains, vm.name) == (False, True) and not (tmp_path / "backup").exists()
+    diff = preview["diff"][0]
+    assert diff["before"] == "" and f"/{vm.name}.iso" not in diff["after"] and "other.iso" in diff["after"]
+    assert "acsitPw1" not in str(preview)  # the secure XML's VNC password never reaches the output
+
+    done = persist(args)
+    entry = done["domains"][0]
+    drive = test_domains.image_dir / "configdrive" / f"{vm.name}.iso"
+    assert done["changed"] is True and entry["removed_config_drive"] == [str(drive)]
+    assert (entry["was_persistent"], entry["persistent"], entry["active"]) == (False, True, True)
+    assert state(test_domains, vm.name) == (True, True)
+    stored = test_domains.conn.lookupByName(vm.name).XMLDesc(
+        libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE
+    )
+    assert f"/{vm.name}.iso" not in stored and "other.iso" in stored and "acsitPw1" in stored
+    assert sorted(Path(p).name.rsplit(".", 3)[-2] for p in done["backups"]) == ["defined", "live"]
+    assert all(os.stat(p).st_mode & 0o777 == 0o600 for p in done["backups"])
+    assert "acsitPw1" not in str(done)
+
+    again = persist(args)
+    assert again["changed"] is False and again["backups"] == [] and "diff" not in again
+    assert again["domains"][0]["action"] == "none"
 
 
-def test_other_instance_name_does_not_match(script) -> None:
-    with_drive = (FIXTURES / "04_unmanage_configdrive_i-2-6-VM.xml").read_text()
-    # "/i-2-6" must not match "i-2-6-VM.iso" of another name, nor a prefix of it.
-    assert script.strip_config_drive(with_drive, "i-2-7-VM")[1] == []
-    assert script.strip_config_drive(with_drive, "2-6-VM")[1] == []
+def test_all_transient_leaves_excluded_and_persistent_domains_alone(
+    test_domains: DomainFactory, tmp_path: Path
+) -> None:
+    vm = unmanaged_vm(test_domains, "swept")
+    managed = test_domains.create("managed", persistent=False, disks=[DiskSpec(8)])
+    result = persist({"all_transient": True, "exclude": [managed.name], "backup_dir": str(tmp_path)}, check=True)
+    names = [d["name"] for d in result["domains"]]
+    assert vm.name in names and managed.name not in names
+    assert all(not d["was_persistent"] for d in result["domains"])  # only transient domains are swept
 
 
-def test_script_rejects_missing_targets_with_one_line() -> None:
-    # Neither domains nor all_transient: one clear message naming the field, exit 1, JSON out.
-    proc = subprocess.run([sys.executable, str(SCRIPT), json.dumps({"backup_dir": "/tmp/x"})],
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1
-    result = json.loads(proc.stdout)
-    assert result["failed"] is True
-    assert result["msg"].startswith("domains: ") and "Fix:" in result["msg"]
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ({}, "domains"),
+        ({"domains": ["acsit-no-such-domain"]}, "domains"),
+        ({"domains": ["x"], "exclude": ["x"]}, "domains"),
+        ({"domains": ["x"], "uri": "not-a-uri"}, "uri"),
+    ],
+)
+def test_bad_input_is_one_clear_error(args: dict, field: str, tmp_path: Path) -> None:
+    result = persist({"backup_dir": str(tmp_path), **args})
+    assert result["failed"] and result["msg"].startswith(f"{field}: ") and "Fix:" in result["msg"], result["msg"]
+    assert not any(tmp_path.iterdir())

@@ -1,6 +1,6 @@
 """The module_utils layout: subpackages named for their concern, imports in one direction only.
 
-plugins -> _ansible -> _services -> {_planner, _cloudstack, _libvirt, _remote} -> _rules -> _core
+plugins -> _ansible -> _services -> {_planner, _cloudstack, _libvirt, _remote, _firewall} -> _rules -> _core
 
 Parsed from the source with ``ast`` (nothing is imported), so a wrong-way or circular import
 fails here before it can surprise anyone at run time.
@@ -27,6 +27,7 @@ RANKS = {
     "_cloudstack": 2,
     "_libvirt": 2,
     "_remote": 2,
+    "_firewall": 2,
     "_services": 3,
     "_ansible": 4,
 }

@@ -22,9 +22,11 @@ except ImportError as exc:  # the pre-flight reports the missing library before 
     LXML_IMPORT_ERROR = str(exc)
 
 
-def libvirt_uri(host: str) -> str:
-    """The URI CloudStack's agent opens for an external host (facts §3.2)."""
+def libvirt_uri(host: str, port: int = 16509) -> str:
+    """The URI CloudStack's agent opens for an external host (facts §3.2, always port 16509; others for probes)."""
     address = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    if port != 16509:
+        address = f"{address}:{port}"
     return f"qemu+tcp://{address}/system"
 
 
