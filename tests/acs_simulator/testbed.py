@@ -41,6 +41,7 @@ def domain_xml(
     nic_model: str = "virtio",
     extra_devices: str = "",
     cputune: bool = True,
+    acpi: bool = False,
 ) -> str:
     disk_xml = "".join(
         f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{p}'/>"
@@ -52,8 +53,9 @@ def domain_xml(
         for m, b in zip(macs, bridges, strict=True)
     )
     tune = "<cputune><shares>1024</shares></cputune>" if cputune else ""
+    features = "<features><acpi/></features>" if acpi else ""  # ACPI: PCI hotplug (addNicToVirtualMachine live)
     return (
-        f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>{tune}"
+        f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>{tune}{features}"
         "<os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>"
         "<cpu><topology sockets='1' cores='1' threads='1'/></cpu>"
         f"<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>{disk_xml}{nic_xml}{extra_devices}"
@@ -79,6 +81,7 @@ class DomainFactory:
         nic_model: str = "virtio",
         extra_devices: str = "",
         cputune: bool = True,
+        acpi: bool = False,
     ) -> SimDomain:
         name = f"{PREFIX}{suffix}-{uuid.uuid4().hex[:6]}"
         disks = []
@@ -87,7 +90,7 @@ class DomainFactory:
             subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), "64M"], check=True)
             disks.append(path)
         macs = macs or [_mac() for _ in bridges]
-        xml = domain_xml(name, disks, macs, list(bridges), nic_model, extra_devices, cputune)
+        xml = domain_xml(name, disks, macs, list(bridges), nic_model, extra_devices, cputune, acpi)
         dom_info = SimDomain(name, macs, disks, xml=xml)
         self.created.append(dom_info)
         if persistent:

@@ -288,3 +288,21 @@ def read_network_view(
     finally:
         with contextlib.suppress(libvirt.libvirtError):
             conn.close()
+
+
+def domain_addresses(uri: str, name: str) -> dict[str, list[str]]:
+    """Guest addresses per MAC of one domain (empty when it is not running or nothing knows any)."""
+    conn = open_uri(uri, readonly=True)
+    try:
+        try:
+            dom = conn.lookupByName(name)
+        except libvirt.libvirtError:
+            raise LibvirtHostError(
+                f"no domain {name} at {uri}",
+                field="guest_addresses_uri",
+                fix="give the URI of the host the VM runs on",
+            ) from None
+        return interface_addresses(dom)[0] if dom.isActive() else {}
+    finally:
+        with contextlib.suppress(libvirt.libvirtError):
+            conn.close()

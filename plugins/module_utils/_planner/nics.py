@@ -140,6 +140,16 @@ def _ip_for(
         )
         return AUTO
     value = wanted[1]
+    several = [part for part in re.split(r"[\s,]+", value) if part]
+    if len(several) > 1:
+        # CloudStack imports one address per NIC; the others are the NIC's secondary IPs, added after the
+        # import by the post_import fix-up (addIpToNic).
+        value = several[0]
+        findings.note(
+            field,
+            f"{label}: importing {value}; {', '.join(several[1:])} are added afterwards as secondary IPs "
+            "(post_import, addIpToNic)",
+        )
     if value.lower() == AUTO:
         return AUTO
     try:

@@ -62,7 +62,7 @@ COLUMNS: tuple[tuple[str, bool, str], ...] = (
     ("hostname", True, "guest host name; empty derives it from the VM name"),
     ("displayname", True, "display name; empty keeps the VM name"),
     ("nic_networks", True, "NIC→network: nic-id-or-MAC=network;..."),
-    ("nic_ips", True, "NIC→IPv4: nic-id-or-MAC=auto|a.b.c.d;..."),
+    ("nic_ips", True, "NIC→IPv4: nic-id-or-MAC=auto|a.b.c.d[,e.f.g.h...];... (further addresses: secondary IPs)"),
     ("disk_offerings", True, "data disk→disk offering: disk-id-or-label=offering;..."),
     ("disk_offering_policy", True, "custom or smallest_fit for data disks not in disk_offerings"),
     ("details", True, "extra details: key=value;..."),

@@ -36,6 +36,8 @@ IMPORT_LOCAL = "importVm:local"
 IMPORT_SHARED = "importVm:shared"
 UNMANAGE = "unmanageVirtualMachine"
 CREATE_NETWORK = "createNetwork"  # the networks the import needs (guest_network, _rules/network_create)
+ADD_NIC = "addNicToVirtualMachine"  # post-import fix-ups (post_import, _rules/post_import)
+ADD_IP = "addIpToNic"
 APIS = (
     LIST_UNMANAGED,
     LIST_REMOTE,
@@ -45,6 +47,8 @@ APIS = (
     IMPORT_SHARED,
     UNMANAGE,
     CREATE_NETWORK,
+    ADD_NIC,
+    ADD_IP,
 )
 LISTINGS = (LIST_UNMANAGED, LIST_REMOTE)
 IMPORT_VM = (IMPORT_EXTERNAL, IMPORT_LOCAL, IMPORT_SHARED)

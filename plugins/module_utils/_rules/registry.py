@@ -17,6 +17,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._rules import (
     import_pools,
     network_addresses,
     network_create,
+    post_import,
     unmanage_rules,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import KINDS, Rule
@@ -33,6 +34,7 @@ _MODULES = (
     unmanage_rules,
     network_create,
     network_addresses,
+    post_import,
 )
 
 

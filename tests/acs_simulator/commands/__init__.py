@@ -1,3 +1,3 @@
 """Importing this package registers every command."""
 
-from . import asyncjobs, external, importing, listing, network_create, networks, unmanage, vm  # noqa: F401
+from . import asyncjobs, external, importing, listing, network_create, networks, nics, unmanage, vm  # noqa: F401

@@ -21,11 +21,55 @@ TAGGABLE = {"uservm": "vm", "virtualmachine": "vm", "volume": "volume"}  # match
 def vm_view(sim: Simulator, vm: dict[str, Any]) -> dict[str, Any]:
     out = public(vm, *VM_HIDDEN)
     nics = sorted(sim.store.find("nic", virtualmachineid=vm["id"]), key=lambda n: n["deviceid"])
-    out["nic"] = [public(n, "virtualmachineid", "removed") for n in nics if not n.get("removed")]
+    out["nic"] = [_nic_view(sim, n) for n in nics if not n.get("removed")]
     out["tags"] = [public(t) for t in sim.store.find("tag", resourceid=vm["id"])]
     if (vm.get("details") or {}).get("configDriveLocation"):
         out["details"] = {"configDriveLocation": vm["details"]["configDriveLocation"]}
     return out
+
+
+def _nic_view(sim: Simulator, nic: dict[str, Any]) -> dict[str, Any]:
+    view = public(nic, "virtualmachineid", "removed")
+    secondary = sim.store.find("nicsecondaryip", nicid=nic["id"])
+    if secondary:  # NicResponse.secondaryip: NicSecondaryIpResponse id + ipaddress
+        view["secondaryip"] = [{"id": s["id"], "ipaddress": s["ipaddress"]} for s in secondary]
+    return view
+
+
+def bridge_for(sim: Simulator, host: dict[str, Any], network: dict[str, Any]) -> str:
+    """The bridge CloudStack's KVM agent plugs a NIC of ``network`` into: br<pif>-<vlan> for a VLAN network
+    (the host's ``guest_bridge`` pattern, default ``breth1-{vlan}``), else the host's ``untagged_bridge``."""
+    vlan = str(network.get("vlan") or "")
+    if vlan.isdigit():
+        return str(host.get("guest_bridge") or "breth1-{vlan}").format(vlan=vlan)
+    return str(host.get("untagged_bridge") or "cloudbr1")
+
+
+def _nics_not_in(sim: Simulator, vm: dict[str, Any], xml: str) -> list[str]:
+    """<interface> elements for the VM's NICs (in CloudStack's database) that the domain XML lacks: a NIC added
+    while the VM was stopped (addNicToVirtualMachine) appears when CloudStack starts it."""
+    host = sim.store.get("host", vm.get("hostid") or vm.get("lasthostid")) or {}
+    model = (vm.get("details") or {}).get("nicAdapter") or "virtio"
+    out = []
+    for nic in sim.store.find("nic", virtualmachineid=vm["id"]):
+        if nic.get("removed") or nic["macaddress"].lower() in xml.lower():
+            continue
+        network = sim.store.get("network", nic["networkid"]) or {}
+        out.append(
+            f"<interface type='bridge'><mac address='{nic['macaddress']}'/>"
+            f"<source bridge='{bridge_for(sim, host, network)}'/><model type='{model}'/></interface>"
+        )
+    return out
+
+
+def _config_drive(sim: Simulator, vm: dict[str, Any]) -> bool:
+    """A NIC on a network whose UserData service is provided by ConfigDrive (ConfigDriveNetworkElement)."""
+    for nic in sim.store.find("nic", virtualmachineid=vm["id"]):
+        network = sim.store.get("network", nic.get("networkid")) or {}
+        for service in network.get("service") or []:
+            if service.get("name") == "UserData" and {"name": "ConfigDrive"} in service.get("provider", []):
+                return True
+    return False
 
 
 def _tag_filters(p: Parsed) -> list[tuple[str, str]]:
@@ -45,6 +89,7 @@ def _tag_filters(p: Parsed) -> list[tuple[str, str]]:
         "state": Param(),
         "tags": Param("map"),
         "storageid": Param("uuid", "storagepool"),
+        "networkid": Param("uuid", "network"),
         "details": Param(),
     },
 )
@@ -70,6 +115,10 @@ def list_virtual_machines(sim: Simulator, caller: dict[str, Any], p: Parsed) -> 
     if p.get("storageid"):
         vols = {v["virtualmachineid"] for v in sim.store.find("volume", storageid=p.get("storageid"))}
         items = [v for v in items if v["id"] in vols]
+    if p.get("networkid"):  # VMs with a NIC on the network (ListVMsCmd networkid)
+        nics = sim.store.find("nic", networkid=p.get("networkid"))
+        on = {n["virtualmachineid"] for n in nics if not n.get("removed")}
+        items = [v for v in items if v["id"] in on]
     return [vm_view(sim, v) for v in items]
 
 
@@ -108,14 +157,24 @@ def start_virtual_machine(sim: Simulator, caller: dict[str, Any], p: Parsed) -> 
             try:
                 if dom is not None:
                     if not dom.isActive():
+                        for iface in _nics_not_in(sim, vm, dom.XMLDesc(0)):
+                            dom.attachDeviceFlags(iface, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
                         dom.create()
                 elif vm.get("domainxml"):
-                    conn.createXML(vm["domainxml"], 0)  # CloudStack starts its VMs as transient domains
+                    xml = vm["domainxml"]
+                    added = "".join(_nics_not_in(sim, vm, xml))
+                    # CloudStack starts its VMs as transient domains, with every NIC its database has
+                    conn.createXML(xml.replace("</devices>", f"{added}</devices>", 1) if added else xml, 0)
                 else:
                     raise runtime_error(f"Unable to start VM {vm['instancename']}: no domain definition")
             except libvirt.libvirtError as exc:
                 raise runtime_error(f"Unable to start VM {vm['instancename']} due to {exc}") from None
             vm.update(state="Running", hostid=vm.get("hostid") or vm.get("lasthostid"))
+            if _config_drive(sim, vm):
+                # ConfigDriveNetworkElement.addPasswordAndUserdata builds the ISO when CloudStack starts the VM and
+                # updateConfigDriveLocationInVMDetails records where (NetworkElement.Location: SECONDARY unless
+                # vm.configdrive.primarypool.enabled / the host cache is used).
+                vm.setdefault("details", {})["configDriveLocation"] = "SECONDARY"
             return "virtualmachine", vm_view(sim, sim.store.put("vm", vm))
 
     return AsyncWork(body, "VirtualMachine", p.get("id"))

@@ -40,12 +40,14 @@ class InProcessTransport:
         return send
 
 
-def make_sim(tmp_path: Path, seed: dict[str, Any] | None = None, profile: str = "4.22") -> Simulator:
+def make_sim(
+    tmp_path: Path, seed: dict[str, Any] | None = None, profile: str = "4.22", knobs: dict[str, Any] | None = None
+) -> Simulator:
     seed = seed or embedded_seed()
     for zone in seed["zones"]:
         for pool in zone.get("storagepools") or []:
             pool["path"] = str(tmp_path / "pools" / pool["name"])
-    return Simulator(tmp_path / "state.sqlite", seed, profile)
+    return Simulator(tmp_path / "state.sqlite", seed, profile, knobs)
 
 
 def make_client(sim: Simulator) -> CloudStackClient:

@@ -15,13 +15,14 @@ from ansible_collections.acs.ingest.plugins.module_utils._rules.registry import 
 from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import RELEASES
 from rules_cases_agent import AGENT_CASES, FIELD_CASES
 from rules_cases_network import NETWORK_CASES
+from rules_cases_post_import import POST_IMPORT_CASES
 from rules_cases_server import SERVER_CASES
 
 RULES = list(CATALOGUE.values())
 # (code) -> versions where a case expects the rule to hold / not to hold
 HOLDS: dict[str, set[tuple[int, int, int]]] = defaultdict(set)
 NOT_HOLDS: dict[str, set[tuple[int, int, int]]] = defaultdict(set)
-for case in [*AGENT_CASES, *SERVER_CASES, *NETWORK_CASES]:
+for case in [*AGENT_CASES, *SERVER_CASES, *NETWORK_CASES, *POST_IMPORT_CASES]:
     (HOLDS if case.fires else NOT_HOLDS)[case.code].add(case.version)
 for field_case in FIELD_CASES:
     HOLDS[field_case.code].add(field_case.version)

@@ -1,4 +1,4 @@
-"""The createNetwork rules (one case per rule and version, rules_cases_network) and the network helpers."""
+"""The createNetwork and post-import rules (cases in rules_cases_network/_post_import) and the network helpers."""
 
 from __future__ import annotations
 
@@ -17,12 +17,16 @@ from ansible_collections.acs.ingest.plugins.module_utils._rules.network_choice i
 from ansible_collections.acs.ingest.plugins.module_utils._rules.network_create import answer_finding
 from ansible_collections.acs.ingest.plugins.module_utils._rules.registry import CATALOGUE
 from rules_cases_network import NETWORK_CASES, PHYSNET
+from rules_cases_post_import import POST_IMPORT_CASES
 from rules_cases_server import ServerCase
 
-OPTIONS = {"vlan", "network_offering", "physical_network", "gateway", "netmask", "start_ip", "end_ip"}
+OPTIONS = {
+    "vlan", "network_offering", "physical_network", "gateway", "netmask", "start_ip", "end_ip",  # guest_network
+    "add_nic.network", "nic_ips", "restart",  # post_import
+}  # fmt: skip
 
 
-@pytest.mark.parametrize("case", NETWORK_CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [*NETWORK_CASES, *POST_IMPORT_CASES], ids=lambda c: c.id)
 def test_network_rule(case: ServerCase) -> None:
     findings = case.run()
     assert all(isinstance(f, Finding) for f in findings)
@@ -34,7 +38,8 @@ def test_network_rule(case: ServerCase) -> None:
         assert finding.field in OPTIONS and finding.message and finding.fix
         assert finding.version == case.version
         problem = finding.as_problem()
-        assert problem.line().startswith(f"{finding.field}: ") and "Fix:" in problem.line()
+        prefix = f"{problem.subject}: {finding.field}: " if problem.subject else f"{finding.field}: "
+        assert problem.line().startswith(prefix) and "Fix:" in problem.line()
     else:
         assert case.code not in codes, [f.line() for f in findings]
 
