@@ -8,6 +8,11 @@ The planner (``_planner.build.build_import_plan``) is pure: it gets the zone's n
 and templates as plain lists plus the MACs already in use per network. This module makes
 those calls, once per module run, and shapes the answers the way ``_planner.inputs.parse_catalog``
 reads them. Everything read here is a list call, so it is retried on 5xx answers.
+
+The rules catalogue (``_rules``) needs more of the zone: its primary storage pools (every disk must
+lie in one, ``UnmanagedVMsManagerImpl.getStoragePool``), its KVM hosts (agent version, host tags),
+the management server's version, and, for the networks a plan uses, the IPs and VM names already
+on them and a Shared network's IP ranges.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import CloudStackApiError
 
 # Shared (Domain ACL) and L2 networks of every account are candidates; listall=true is what
 # makes a root admin see networks of other accounts (CloudStack lists only the caller's
@@ -35,6 +42,9 @@ class ZoneCatalog:
     disk_offerings: list[dict[str, Any]] = field(default_factory=list)
     templates: list[dict[str, Any]] = field(default_factory=list)
     macs_in_use: dict[str, list[str]] = field(default_factory=dict)
+    storage_pools: list[dict[str, Any]] = field(default_factory=list)
+    hosts: list[dict[str, Any]] = field(default_factory=list)
+    cloudstack_version: str = ""
 
     def as_planner_input(self) -> dict[str, Any]:
         """The mapping ``build_import_plan(..., catalog=...)`` accepts."""
@@ -44,6 +54,9 @@ class ZoneCatalog:
             "disk_offerings": self.disk_offerings,
             "templates": self.templates,
             "macs_in_use": {net: sorted(macs) for net, macs in self.macs_in_use.items()},
+            "storage_pools": self.storage_pools,
+            "hosts": self.hosts,
+            "cloudstack_version": self.cloudstack_version,
         }
 
 
@@ -67,7 +80,22 @@ def fetch_zone_catalog(client: Any, zoneid: str) -> ZoneCatalog:
         service_offerings=service_offerings,
         disk_offerings=disk_offerings,
         templates=_unique_templates(templates),
+        storage_pools=[_pool(pool) for pool in client.list_all("listStoragePools", zoneid=zoneid)],
+        hosts=[_host(host) for host in client.list_all("listHosts", zoneid=zoneid, type="Routing")],
+        cloudstack_version=".".join(str(part) for part in client.version),
     )
+
+
+def _pool(pool: dict[str, Any]) -> dict[str, Any]:
+    """What ``_rules.import_pools`` matches disks against (listStoragePools keys)."""
+    keys = ("id", "name", "ipaddress", "path", "type", "scope", "clusterid", "zoneid", "tags", "istagarule", "state")
+    return {key: pool.get(key) for key in keys}
+
+
+def _host(host: dict[str, Any]) -> dict[str, Any]:
+    """Agent version and host tags of a KVM host (listHosts keys)."""
+    keys = ("id", "name", "version", "hosttags", "istagarule", "state", "resourcestate", "clusterid", "hypervisor")
+    return {key: host.get(key) for key in keys}
 
 
 def _unique_templates(templates: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -99,6 +127,41 @@ def fetch_macs_in_use(client: Any, network_ids: Iterable[str]) -> dict[str, list
                     macs.add(str(nic["macaddress"]).lower())
         result[network_id.lower()] = sorted(macs)
     return result
+
+
+def fetch_network_usage(client: Any, networks: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """What is already on each network a plan uses, for the planner's MAC, IP and hostname rules.
+
+    One listVirtualMachines per network (as ``fetch_macs_in_use``) gives the MACs, IPv4 addresses and
+    VM names; a Shared network also gets its IP ranges (listVlanIpRanges), which importNic enforces
+    from 4.20.2 on. Returns planner-input keys to merge into ``ZoneCatalog.as_planner_input()``.
+    """
+    macs: dict[str, list[str]] = {}
+    ips: dict[str, list[str]] = {}
+    names: dict[str, list[str]] = {}
+    ranges: dict[str, list[list[str]]] = {}
+    for network in {str(n.get("id")): n for n in networks if n.get("id")}.values():
+        network_id = str(network["id"])
+        found_macs, found_ips, found_names = set(), set(), set()
+        for vm in client.list_all("listVirtualMachines", networkid=network_id, listall=True):
+            found_names.add(str(vm.get("name")))
+            for nic in vm.get("nic") or []:
+                if str(nic.get("networkid", "")).lower() != network_id.lower():
+                    continue
+                if nic.get("macaddress"):
+                    found_macs.add(str(nic["macaddress"]).lower())
+                for address in [nic.get("ipaddress"), *[s.get("ipaddress") for s in nic.get("secondaryip") or []]]:
+                    if address:
+                        found_ips.add(str(address))
+        key = network_id.lower()
+        macs[key], ips[key], names[key] = sorted(found_macs), sorted(found_ips), sorted(found_names)
+        if str(network.get("type") or network.get("guestiptype") or "").lower() == "shared":
+            try:
+                rows = client.list_all("listVlanIpRanges", networkid=network_id)
+            except CloudStackApiError:
+                continue  # not answered (older API, restricted caller): the range rule is skipped
+            ranges[key] = [[str(r.get("startip")), str(r.get("endip"))] for r in rows if r.get("startip")]
+    return {"macs_in_use": macs, "ips_in_use": ips, "names_on_network": names, "ip_ranges": ranges}
 
 
 def planned_network_ids(params: dict[str, Any]) -> list[str]:
