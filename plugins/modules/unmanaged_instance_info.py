@@ -17,9 +17,17 @@ description:
     does not manage; these can be imported with M(acs.ingest.external_vm_import).
   - V(libvirt) reads a libvirt URI directly, without CloudStack. This is the pre-flight view. It lists
     every domain, including the ones CloudStack's agent would silently hide (for example a NIC model
-    C(e1000e), a C(nvme) disk or a shut-off domain), and says why in RV(instances[].import_blockers).
-  - Where CloudStack cannot see a NIC's VLAN, the V(libvirt) source reads it from C(<vlan><tag>), from the
-    host bridge's 802.1Q uplink (C(/proc/net/vlan)), or from CloudStack-style bridge names such as C(breth1-100).
+    C(e1000e), a C(nvme) disk or a shut-off domain), and says why in RV(instances[].import_blockers),
+    each reason with the code of the rule it breaks. The rules, read from CloudStack's source by version,
+    are listed in the collection's C(docs/rules.md).
+  - With O(source=libvirt) the listed fields are what CloudStack's agent of O(agent_version) would list
+    (for example RV(instances[].boottype) only from 4.20.2 and 4.22 agents, RV(instances[].nic[].vlanid)
+    -1 or the VLAN of the bridge's uplink).
+  - Where CloudStack cannot see a NIC's VLAN, the V(libvirt) source reads it into RV(instances[].nic[].vlan)
+    from C(<vlan><tag>), from the host bridge's 802.1Q uplink (C(/proc/net/vlan)), or from CloudStack-style
+    bridge names such as C(breth1-100).
+  - With O(source=cloudstack) or O(source=external), the server rules a listed VM breaks on its own (no
+    disk, mixed NIC models, ...) are judged for the CloudStack version C(listCapabilities) reports.
   - Every source returns the same keys; keys a source does not provide are V(null).
   - Never changes anything.
 author:
@@ -56,7 +64,8 @@ options:
     description:
       - libvirt URI to read with O(source=libvirt), for example V(qemu:///system), V(qemu+tcp://10.0.0.5/system),
         V(qemu+ssh://root@10.0.0.5/system) or V(test:///default).
-      - Opened read-only, so the domain XML does not include secrets such as VNC passwords.
+      - Opened read-only, so the domain XML does not include secrets such as VNC passwords (the rule
+        V(vnc_password_too_long) cannot be checked then).
     type: str
     default: qemu:///system
   import_path:
@@ -69,8 +78,10 @@ options:
     default: unmanaged
   agent_version:
     description:
-      - With O(source=libvirt), the CloudStack agent version to judge for, for example V(4.19).
-      - Agents older than 4.22 hide domains without C(<cputune>); then that is a blocker, otherwise a warning.
+      - With O(source=libvirt), the CloudStack KVM agent version to predict for, for example V(4.19) or
+        V(4.20.2). The newest version the rules were read from (4.22.0) when not given.
+      - It decides which domains the agent drops (for example agents up to 4.19.1 and 4.20.0 drop domains
+        without C(<cputune>)) and how it derives the listed fields. The same version judges the server rules.
     type: str
   vlan_root:
     description:
@@ -116,11 +127,12 @@ EXAMPLES = r"""
   acs.ingest.unmanaged_instance_info:
     source: libvirt
     uri: qemu+tcp://10.0.0.5/system
+    agent_version: "4.20.2"        # the CloudStack agent the host runs (default: the newest known)
   register: preflight
 
-- name: Show why a domain cannot be imported
+- name: Show why a domain cannot be imported (rule code, reason and fix)
   ansible.builtin.debug:
-    msg: "{{ item.name }}: {{ item.import_blockers | join('; ') }}"
+    msg: "{{ item.import_problems | map(attribute='code') | join(', ') }}: {{ item.import_blockers | join('; ') }}"
   loop: "{{ preflight.instances | rejectattr('importable') }}"
 
 - name: Shut-off VMs on an external KVM host, ready for importVm
@@ -155,7 +167,7 @@ instances:
       description: Running vCPUs; null for shut-off domains and for O(source=external).
       type: int
     cpucorepersocket:
-      description: Cores per socket from C(<cpu><topology>); -1 if it is missing.
+      description: Cores per socket from C(<cpu><topology>); -1 if it is incomplete, null without C(<cpu>).
       type: int
     cpuspeed:
       description:
@@ -166,11 +178,11 @@ instances:
       type: int
     bootmode:
       description:
-        - V(LEGACY) or V(SECURE).
+        - V(LEGACY) or V(SECURE); null where the agent does not report it (before 4.20.2, 4.21.0, external).
       type: str
     boottype:
       description:
-        - V(BIOS) or V(UEFI).
+        - V(BIOS) or V(UEFI); null where the agent does not report it.
       type: str
     clusterid:
       description: Cluster id (O(source=cloudstack)).
@@ -208,21 +220,26 @@ instances:
     import_blockers:
       description:
         - "Every reason CloudStack's agent would hide the VM or the server would reject its import, one line
-          each: C(<field>: <message>. Fix: <fix>)."
+          each: C(<subject>: <field>: <message>. Fix: <fix>). The message says what in the VM breaks the
+          rule and what CloudStack does (logs or returns) about it."
       type: list
       elements: str
     import_warnings:
-      description: Problems that bite only some CloudStack versions or import paths.
+      description: What CloudStack would accept but silently change (for example a UEFI VM recorded as BIOS).
       type: list
       elements: str
     import_problems:
       description:
         - RV(instances[].import_blockers) and RV(instances[].import_warnings) as data, one dict each with
-          C(code) (stable, e.g. V(nic_model_unknown), V(disk_bus_unknown)), C(field) (the XML location
-          to edit, e.g. V(interface[0]/model@type)), C(message), C(fix), C(subject) and C(severity)
+          C(code) (the rule's stable code in C(docs/rules.md), e.g. V(nic_model_unknown), V(disk_bus_unknown)),
+          C(field) (what to edit, e.g. V(nic[0].model)), C(message), C(fix), C(subject) and C(severity)
           (V(blocker) or V(warning)).
       type: list
       elements: dict
+    agent_version:
+      description: The agent version the V(libvirt) source judged for (O(agent_version) or the newest).
+      type: str
+      sample: 4.22.0
     disk:
       description: Disks (C(device='disk') only), in XML order.
       type: list
@@ -289,10 +306,15 @@ instances:
           description: Host tap device (C(<target dev>)), not a CloudStack network.
           type: str
         vlanid:
-          description: VLAN id if known.
+          description:
+            - The VLAN as CloudStack lists it; with O(source=libvirt) as the agent of O(agent_version) would
+              (-1, or for 4.20.2/4.22 agents the VID of a bridge's uplink, null for an untagged bridge).
+          type: int
+        vlan:
+          description: The VLAN we can tell (O(source=libvirt)), even where CloudStack cannot.
           type: int
         vlan_source:
-          description: Where the VLAN came from (V(xml), V(host), V(bridge-name)).
+          description: Where RV(instances[].nic[].vlan) came from (V(xml), V(host), V(bridge-name)).
           type: str
         bridge:
           description: Bridge or libvirt network the NIC is attached to.

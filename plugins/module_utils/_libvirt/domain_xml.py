@@ -9,19 +9,21 @@ memory, osid, osdisplayname, bootmode, boottype, disk[], nic[]``. What CloudStac
 libvirt *calls* rather than the XML (running vCPUs, max memory, block capacity, power state, §3.1)
 comes in as ``RuntimeFacts``, so this module does no I/O and stays testable with plain strings.
 
-Where CloudStack is blind we do better, and say so in the extra keys:
-- VLAN: ``<vlan><tag>`` first, then the caller's bridge lookup (host /proc/net/vlan, bridge name);
-  ``nic[].vlan_source`` tells which. CloudStack never reads ``<vlan>`` (§3.6).
+The listed fields are computed as the agent of the judged version computes them
+(``_rules.agent_listing``, e.g. ``cpuspeed`` from ``<cputune><shares>``, ``boottype`` only from 4.20.2
+and 4.22 agents, ``nic[].vlanid`` -1 or the bridge's VID). Where CloudStack is blind we do better,
+and say so in extra keys:
+- ``nic[].vlan``: ``<vlan><tag>`` first, then the caller's bridge lookup (host /proc/net/vlan,
+  bridge name); ``nic[].vlan_source`` tells which. CloudStack never reads ``<vlan>``.
 - ``disk[].controllerunit`` from the drive address (CloudStack leaves it unset on KVM).
-- ``importable`` / ``import_blockers``: every reason the agent would silently drop the domain
-  (enum parsing failures, §3.6) or the server would reject the import (§2.2), as one rendered
-  Problem line each (XML location, what is wrong, fix). ``import_warnings`` holds what only bites
-  some versions or import paths; ``import_problems`` carries both as Problem dicts with a code.
+- ``importable`` / ``import_blockers``: every rule of the catalogue (``_rules``) the domain breaks:
+  what makes the agent drop it, and what the server rejects on the listed instance alone, as one
+  rendered Problem line each (code in ``import_problems``). ``import_warnings`` holds what CloudStack
+  accepts but silently changes.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -29,14 +31,16 @@ from ansible_collections.acs.ingest.plugins.module_utils._core.errors import Acs
 from ansible_collections.acs.ingest.plugins.module_utils._libvirt.blockers import (
     EXTERNAL,
     UNMANAGED,
-    import_problems,
     import_result,
+    instance_problems,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._libvirt.runtime import (
     STATE_NAMES,
     RuntimeFacts,
     power_state,
 )
+from ansible_collections.acs.ingest.plugins.module_utils._rules.agent_listing import agent_view
+from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import NEWEST, Version, label, parse_version
 
 try:
     from lxml import etree
@@ -47,6 +51,8 @@ except ImportError as _exc:  # pragma: no cover - exercised only without lxml
     HAS_LXML = False
     LXML_IMPORT_ERROR = str(_exc)
 
+
+__all__ = ["EXTERNAL", "STATE_NAMES", "UNMANAGED", "RuntimeFacts", "domain_to_instance", "parse_xml"]
 
 BridgeVlanLookup = Callable[[str], "tuple[int | None, str | None]"]
 
@@ -94,42 +100,6 @@ def _attr(element: Any, path: str, name: str) -> str | None:
     return found.get(name) if found is not None else None
 
 
-_MEMORY_UNITS = {
-    "b": 1,
-    "bytes": 1,
-    "k": 1024,
-    "kib": 1024,
-    "kb": 1000,
-    "m": 1024**2,
-    "mib": 1024**2,
-    "mb": 1000**2,
-    "g": 1024**3,
-    "gib": 1024**3,
-    "gb": 1000**3,
-    "t": 1024**4,
-    "tib": 1024**4,
-}
-
-
-def xml_memory_kib(root: Any) -> int | None:
-    """``<memory>`` in KiB (libvirt's default unit), for when libvirt can't be asked."""
-    element = root.find("memory")
-    amount = _int(element.text.strip()) if element is not None and element.text else None
-    if amount is None:
-        return None
-    factor = _MEMORY_UNITS.get((element.get("unit") or "KiB").lower(), 1024)
-    return amount * factor // 1024
-
-
-def _boot(root: Any) -> tuple[str, str]:
-    # §3.6: pflash loader or a loader path mentioning uefi -> UEFI; secure='yes' -> SECURE.
-    loader = root.find("os/loader")
-    if loader is None:
-        return "BIOS", "LEGACY"
-    is_uefi = loader.get("type") == "pflash" or "uefi" in (loader.text or "").lower()
-    return ("UEFI" if is_uefi else "BIOS"), ("SECURE" if loader.get("secure") == "yes" else "LEGACY")
-
-
 def _os_id(root: Any) -> str | None:
     for element in root.iter():
         if (
@@ -141,63 +111,60 @@ def _os_id(root: Any) -> str | None:
     return None
 
 
-def _disk(disk: Any, index: int, capacity: dict[str, int]) -> dict[str, Any]:
-    dtype = disk.get("type")
-    label = _attr(disk, "target", "dev")
-    source = disk.find("source")
-    host = None
-    if source is None:
-        path = None
-    elif dtype == "network":
-        path = source.get("name")
-        host = _attr(source, "host", "name")
-    else:
-        path = source.get("file") or source.get("dev") or source.get("dir") or source.get("volume")
-    # CloudStack: datastore = the mount holding the file, else the file's directory (§3.1).
-    datastore = os.path.dirname(path) if path and dtype in ("file", "block") else path
-    backing = disk.find("backingStore/source")
+def bridges_of(xml: str | bytes) -> list[str]:
+    """The bridges the domain's ``type='bridge'`` interfaces attach to."""
+    devices = parse_xml(xml).find("devices")
+    interfaces = devices.iter("interface") if devices is not None else []
+    return [
+        str(_attr(n, "source", "bridge"))
+        for n in interfaces
+        if n.get("type") == "bridge" and _attr(n, "source", "bridge")
+    ]
+
+
+def agent_version_of(value: Any) -> Version:
+    """The agent version to judge for: a tuple or text (``4.20.2``), the newest known when None."""
+    return NEWEST if value is None else parse_version(value, "agent_version")
+
+
+def _disk(listed: dict[str, Any], element: Any) -> dict[str, Any]:
+    """A disk as CloudStack lists it, plus what we read on our own (format, cache, backing file, unit)."""
+    backing = element.find("backingStore/source") if element is not None else None
     return {
-        "id": str(index),
-        "label": label,
-        "capacity": capacity.get(label) if label else None,
-        "imagepath": path,
-        "controller": _attr(disk, "target", "bus"),
-        "controllerunit": _int(_attr(disk, "address[@type='drive']", "unit")),
-        "position": index,
-        "datastorename": datastore,
-        "datastorehost": host,
-        "datastorepath": datastore,
-        "datastoretype": dtype,
+        **listed,
+        "controllerunit": _int(_attr(element, "address[@type='drive']", "unit")) if element is not None else None,
         # ours, not CloudStack's:
-        "format": _attr(disk, "driver", "type"),
-        "cachemode": _attr(disk, "driver", "cache"),
-        "backingfile": backing.get("file") or backing.get("dev") if backing is not None else None,
+        "format": _attr(element, "driver", "type") if element is not None else None,
+        "cachemode": _attr(element, "driver", "cache") if element is not None else None,
+        "backingfile": (backing.get("file") or backing.get("dev")) if backing is not None else None,
     }
 
 
-def _nic(interface: Any, index: int, bridge_vlan: BridgeVlanLookup | None) -> dict[str, Any]:
-    ntype = interface.get("type")
-    source = interface.find("source")
+def _nic(listed: dict[str, Any], element: Any, bridge_vlan: BridgeVlanLookup | None) -> dict[str, Any]:
+    """A NIC as CloudStack lists it (``vlanid`` as the agent reports it), plus the VLAN we can tell."""
+    ntype = element.get("type") if element is not None else None
+    source = element.find("source") if element is not None else None
     attachment = None
     if source is not None:
         attachment = source.get("bridge") or source.get("network") or source.get("dev") or source.get("path")
-    vlan = _int(_attr(interface, "vlan/tag", "id"))
+    vlan = _int(_attr(element, "vlan/tag", "id")) if element is not None else None
     vlan_source = "xml" if vlan is not None else None
     if vlan is None and ntype == "bridge" and attachment and bridge_vlan is not None:
         vlan, vlan_source = bridge_vlan(attachment)
     return {
-        "id": str(index),
-        "networkname": _attr(interface, "target", "dev"),
-        "macaddress": (_attr(interface, "mac", "address") or "").lower() or None,
-        "adaptertype": _attr(interface, "model", "type"),
-        "vlanid": vlan,
+        "id": listed["id"],
+        "networkname": listed["networkname"],
+        "macaddress": (listed["macaddress"] or "").lower() or None,
+        "adaptertype": listed["adaptertype"],
+        "vlanid": listed["vlanid"],
         "isolatedpvlan": None,
         "isolatedpvlantype": None,
         "ipaddresses": [],
         # ours, not CloudStack's:
-        "pcislot": _int(_attr(interface, "address[@type='pci']", "slot")),
+        "pcislot": listed["pcislot"],
         "type": ntype,
         "bridge": attachment,
+        "vlan": vlan,
         "vlan_source": vlan_source,
     }
 
@@ -208,54 +175,54 @@ def domain_to_instance(
     *,
     bridge_vlan: BridgeVlanLookup | None = None,
     target: str = UNMANAGED,
-    agent_version: tuple[int, ...] | None = None,
+    agent_version: Any = None,
     what: str = "domain XML",
 ) -> dict[str, Any]:
-    """One libvirt domain as CloudStack would list it, with ``importable``/``import_blockers``.
+    """One libvirt domain as CloudStack's agent of ``agent_version`` would list it, with every blocker.
 
-    ``target`` picks the import path the blockers are judged for: ``unmanaged`` (a CloudStack
-    cluster host, listUnmanagedInstances) or ``external`` (listVmsForImport/importVm). With
-    ``agent_version`` below 4.22 a domain without ``<cputune>`` is a blocker, not a warning.
+    ``target`` picks the listing and import path judged: ``unmanaged`` (a CloudStack cluster host,
+    listUnmanagedInstances/importUnmanagedInstance) or ``external`` (listVmsForImport/importVm). The
+    listed fields follow that agent version (``_rules.agent_listing``); ``nic[].vlan`` is the VLAN
+    we can tell beyond CloudStack (``<vlan><tag>``, the host bridge, the bridge name).
     """
     root = parse_xml(xml, what)
     runtime = runtime or RuntimeFacts()
+    version = agent_version_of(agent_version)
+    listing = "unmanaged" if target == UNMANAGED else "remote"
+    name = _text(root, "name")
+    view = agent_view(xml, listing, version, runtime.for_agent(), name=name)
+    fields = view.fields
     devices = root.find("devices")
-    disks_all = devices.findall("disk") if devices is not None else []
-    interfaces = devices.findall("interface") if devices is not None else []
-    disk_devices = [d for d in disks_all if (d.get("device") or "disk") == "disk"]
-
-    shares = _int(_text(root, "cputune/shares"))
-    cpu = root.find("cpu")
-    topology = cpu.find("topology") if cpu is not None else None
-    cores = _int(topology.get("cores")) if topology is not None else (-1 if cpu is not None else None)
-    cpunumber = runtime.running_vcpus if target == UNMANAGED else None
-    if shares is None:
-        cpuspeed = None
-    elif target == EXTERNAL:
-        cpuspeed = shares  # listVmsForImport reports the raw shares (§3.2)
-    else:
-        cpuspeed = shares // cpunumber if cpunumber else None
-    memory_kib = runtime.max_memory_kib if runtime.max_memory_kib is not None else xml_memory_kib(root)
-    boottype, bootmode = _boot(root)
+    disk_elements = list(devices.iter("disk")) if devices is not None else []
+    nic_elements = list(devices.iter("interface")) if devices is not None else []
+    disks = [
+        _disk(listed, disk_elements[position] if position < len(disk_elements) else None)
+        for listed, position in zip(fields["disk"], view.disk_positions, strict=False)
+    ]
+    nics = [
+        _nic(listed, nic_elements[index] if index < len(nic_elements) else None, bridge_vlan)
+        for index, listed in enumerate(fields["nic"])
+    ]
     instance: dict[str, Any] = {
-        "name": _text(root, "name"),
+        "name": name,
         "powerstate": power_state(runtime.state),
-        "cpunumber": cpunumber,
-        "cpucorepersocket": cores,
-        "cpuspeed": cpuspeed,
-        "memory": memory_kib // 1024 if memory_kib is not None else None,
+        "cpunumber": fields["cpunumber"],
+        "cpucorepersocket": fields["cpucorepersocket"],
+        "cpuspeed": fields["cpuspeed"],
+        "memory": fields["memory"],
         "osid": _os_id(root),
         "osdisplayname": _text(root, "description"),
-        "bootmode": bootmode,
-        "boottype": boottype,
-        "disk": [_disk(d, i, runtime.disk_capacity) for i, d in enumerate(disk_devices)],
-        "nic": [_nic(n, i, bridge_vlan) for i, n in enumerate(interfaces)],
+        "bootmode": fields["bootmode"],
+        "boottype": fields["boottype"],
+        "disk": disks,
+        "nic": nics,
         # ours:
         "uuid": _text(root, "uuid"),
         "vcpus": _int(_text(root, "vcpu")),
         "state": STATE_NAMES.get(runtime.state) if runtime.state is not None else None,
         "persistent": runtime.persistent,
+        "agent_version": label(version),
     }
-    blockers, warnings = import_problems(root, instance, runtime, target, agent_version)
+    blockers, warnings = instance_problems(instance, target, version, view.findings)
     instance.update(import_result(blockers, warnings))
     return instance

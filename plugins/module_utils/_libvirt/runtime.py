@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ansible_collections.acs.ingest.plugins.module_utils._rules.agent_listing import AgentRuntime
+
 # libvirt virDomainState -> CloudStack power state (§3.1).
 _POWER_BY_STATE = {1: "PowerOn", 2: "PowerOn", 3: "PowerOn", 4: "PowerOff", 5: "PowerOff"}
 STATE_NAMES = {
@@ -34,6 +36,22 @@ class RuntimeFacts:
     max_memory_kib: int | None = None  # virDomainGetMaxMemory
     disk_capacity: dict[str, int] = field(default_factory=dict)  # target dev -> bytes
     persistent: bool | None = None
+    # virDomainGetBlockInfo answers keyed by the argument CloudStack's agent passes (target dev for
+    # listUnmanagedInstances, source path for listVmsForImport); None: not asked, predicted from the XML.
+    block_info: dict[str, int] | None = None
+    # LibvirtComputingResource.getVlanIdForBridge on this host, per bridge; None: not looked at.
+    bridge_vlans: dict[str, int | None] | None = None
+
+    def for_agent(self) -> AgentRuntime:
+        """The same facts in the rules catalogue's terms."""
+        return AgentRuntime(
+            state=self.state,
+            running_vcpus=self.running_vcpus,
+            max_memory_kib=self.max_memory_kib,
+            block_info=self.block_info,
+            bridge_vlans=self.bridge_vlans,
+            disk_capacity=dict(self.disk_capacity),
+        )
 
 
 def power_state(state: int | None) -> str | None:

@@ -276,3 +276,37 @@ def _ovs_vlan(bridge: str | None, facts: HostNetFacts, port: str | None) -> Brid
     if by_name is not None:
         return BridgeVlan(by_name, "bridge-name", uplink, facts.physical(uplink), real)
     return BridgeVlan("untagged", "untagged", uplink, facts.physical(uplink), real)
+
+
+# LibvirtComputingResource.ifNamePatterns: the bridge ports CloudStack's agent takes for the uplink.
+_CLOUDSTACK_PIF = re.compile(r"^(eth|bond|vlan|vx|em|ens|eno|enp|team|enx|dummy|lo|p\d+p\d+|vni|enc)", re.ASCII)
+
+
+def cloudstack_bridge_vlan(bridge: str | None, root: str = "/") -> int | None:
+    """The VLAN a 4.20.2/4.22 agent reports for a bridge NIC, as ``getVlanIdForBridge`` finds it.
+
+    ``LibvirtComputingResource.matchPifFileInDirectory``: the first port of
+    ``/sys/devices/virtual/net/<bridge>/brif`` (directory order) whose name matches the agent's
+    interface patterns, or the bridge itself when it has no ``brif`` but is an interface; then the
+    ``VID:`` of ``/proc/net/vlan/<port>``. None when there is no such file (an untagged bridge).
+    """
+    if not bridge or "/" in bridge:
+        return None
+    brif = os.path.join(root, "sys", "devices", "virtual", "net", bridge, "brif")
+    port = ""
+    if os.path.isdir(brif):
+        try:
+            names = os.listdir(brif)  # File.listFiles: unsorted, as the agent sees them
+        except OSError:
+            names = []
+        port = next((name for name in names if _CLOUDSTACK_PIF.match(name)), "")
+    elif os.path.isdir(os.path.join(root, "sys", "class", "net", bridge)):
+        port = bridge
+    if not port:
+        return None
+    return vlan_of_interface(port, root)
+
+
+def cloudstack_bridge_vlans(bridges: list[str], root: str = "/") -> dict[str, int | None]:
+    """``cloudstack_bridge_vlan`` for each bridge."""
+    return {bridge: cloudstack_bridge_vlan(bridge, root) for bridge in dict.fromkeys(bridges)}

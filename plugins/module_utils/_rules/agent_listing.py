@@ -83,6 +83,7 @@ class AgentView:
     listed: bool
     findings: list[Finding]  # drops first (blocking), then field warnings
     fields: dict[str, Any]  # what the listing reports (None where CloudStack omits the key)
+    disk_positions: list[int] = field(default_factory=list)  # index among all <disk> elements, per listed disk
 
     @property
     def drops(self) -> list[Finding]:
@@ -107,7 +108,8 @@ def agent_view(
     fields = wrapper.run()
     listed = not any(f.kind == AGENT_DROP for f in wrapper.findings)
     ordered = sorted(wrapper.findings, key=lambda f: f.kind != AGENT_DROP)
-    return AgentView(listing, version, listed, ordered, fields)
+    positions = [d.position for d in parsed.disks if d.device_type == "disk"]
+    return AgentView(listing, version, listed, ordered, fields, positions)
 
 
 class _Wrapper:

@@ -21,18 +21,30 @@ from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import find_cluster, find_zone
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError
-from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
-from ansible_collections.acs.ingest.plugins.module_utils._libvirt.blockers import EXTERNAL, UNMANAGED, import_result
-from ansible_collections.acs.ingest.plugins.module_utils._libvirt.domain_xml import domain_to_instance
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.blockers import (
+    EXTERNAL,
+    UNMANAGED,
+    import_result,
+    instance_problems,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.domain_xml import (
+    agent_version_of,
+    bridges_of,
+    domain_to_instance,
+)
 from ansible_collections.acs.ingest.plugins.module_utils._libvirt.host import is_local_uri, list_domains
-from ansible_collections.acs.ingest.plugins.module_utils._libvirt.vlan import resolve_bridge_vlan
+from ansible_collections.acs.ingest.plugins.module_utils._libvirt.vlan import (
+    cloudstack_bridge_vlans,
+    resolve_bridge_vlan,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import NEWEST, Version, parse_version
 
 INSTANCE_KEYS = (
     "name", "clusterid", "clustername", "hostid", "hostname", "powerstate", "cpunumber", "cpucorepersocket",
     "cpuspeed", "memory", "osid", "osdisplayname", "bootmode", "boottype", "disk", "nic",
     # ours:
     "uuid", "vcpus", "state", "persistent", "source", "importable", "import_blockers", "import_warnings",
-    "import_problems",
+    "import_problems", "agent_version",
 )  # fmt: skip
 DISK_KEYS = (
     "id", "label", "capacity", "imagepath", "controller", "controllerunit", "position", "datastorename",
@@ -40,7 +52,7 @@ DISK_KEYS = (
 )  # fmt: skip
 NIC_KEYS = (
     "id", "networkname", "macaddress", "adaptertype", "vlanid", "isolatedpvlan", "isolatedpvlantype",
-    "ipaddresses", "pcislot", "type", "bridge", "vlan_source",
+    "ipaddresses", "pcislot", "type", "bridge", "vlan", "vlan_source",
 )  # fmt: skip
 POWER_STATES = ("PowerOn", "PowerOff", "PowerUnknown")
 
@@ -49,8 +61,11 @@ def _shape(raw: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {key: raw.get(key) for key in keys}
 
 
-def normalize(raw: dict[str, Any], source: str) -> dict[str, Any]:
-    """Any source's instance dict -> the common shape (every key present, lists never None)."""
+def normalize(raw: dict[str, Any], source: str, server_version: Version | None = None) -> dict[str, Any]:
+    """Any source's instance dict -> the common shape (every key present, lists never None).
+
+    ``server_version`` is the CloudStack version whose import rules judge a listed instance.
+    """
     instance = _shape(raw, INSTANCE_KEYS)
     instance["source"] = source
     instance["disk"] = [_shape(d, DISK_KEYS) for d in raw.get("disk") or []]
@@ -63,78 +78,13 @@ def normalize(raw: dict[str, Any], source: str) -> dict[str, Any]:
         nics.append(shaped)
     instance["nic"] = nics
     if raw.get("import_blockers") is None:
-        instance.update(import_result(listed_problems(instance, source), []))
+        # What CloudStack listed passed its agent; the server rules the instance breaks on its own remain.
+        target = EXTERNAL if source == "external" else UNMANAGED
+        instance.update(import_result(*instance_problems(instance, target, server_version or NEWEST)))
     instance["import_warnings"] = list(raw.get("import_warnings") or [])
     instance["import_problems"] = list(instance["import_problems"] or [])
     instance["importable"] = not instance["import_blockers"]
     return instance
-
-
-def listed_problems(instance: dict[str, Any], source: str) -> list[Problem]:
-    """Server-side rejections (facts §2.2) visible in what CloudStack listed.
-
-    CloudStack only lists domains its agent could parse, so the XML-level reasons can't apply;
-    what remains are the checks the management server makes at import time.
-    """
-    problems: list[Problem] = []
-    if not instance["disk"]:
-        problems.append(
-            Problem(
-                "domain_no_disk",
-                "disk",
-                "the VM has no disk; CloudStack rejects it with 'No attached disks found'",
-                "attach the root disk on the hypervisor",
-            )
-        )
-    models = sorted({str(n["adaptertype"]) for n in instance["nic"] if n["adaptertype"]})
-    if len(models) > 1:
-        problems.append(
-            Problem(
-                "nic_adapter_mixed",
-                "nic",
-                f"the NICs use different models ({', '.join(models)}); CloudStack refuses mixed adapter types",
-                "give every NIC the same model on the hypervisor",
-            )
-        )
-    buses = sorted({str(d["controller"]) for d in instance["disk"][1:] if d["controller"]})
-    if len(buses) > 1:
-        problems.append(
-            Problem(
-                "disk_controller_mixed",
-                "disk",
-                f"the data disks use different controllers ({', '.join(buses)}); CloudStack refuses that",
-                "put every data disk on the same bus",
-            )
-        )
-    if source == "cloudstack" and not instance["cpunumber"]:
-        problems.append(
-            Problem(
-                "vm_cpu_invalid",
-                "cpunumber",
-                "CloudStack reports no running vCPUs; the import fails with 'CPU cores is not valid'",
-                "start the VM on its host before importing",
-            )
-        )
-    if not instance["memory"]:
-        problems.append(
-            Problem(
-                "vm_memory_invalid",
-                "memory",
-                "CloudStack reports no memory; the import fails with 'Memory is not valid'",
-                "check the domain's <memory> on the hypervisor",
-            )
-        )
-    for disk in instance["disk"]:
-        if disk["capacity"] is not None and int(disk["capacity"]) <= 0:
-            problems.append(
-                Problem(
-                    "disk_size_zero",
-                    f"disk[{disk['label'] or disk['id']}]",
-                    f"disk {disk['label'] or disk['id']} has size 0; CloudStack rejects it",
-                    "resize or remove the disk",
-                )
-            )
-    return problems
 
 
 def filter_instances(
@@ -172,27 +122,31 @@ def libvirt_instances(
     *,
     vlan_root: str | None = "/",
     target: str = UNMANAGED,
-    agent_version: tuple[int, ...] | None = None,
+    agent_version: Any = None,
     readonly: bool = True,
 ) -> list[dict[str, Any]]:
-    """Every domain at ``uri`` in the common shape, with its blockers.
+    """Every domain at ``uri`` in the common shape, judged by the rules of ``agent_version`` (newest by default).
 
     The host VLAN lookup (``/proc/net/vlan`` under ``vlan_root``) only runs for local URIs: for a
-    remote host our /proc says nothing, so we fall back to ``<vlan>`` tags and bridge names.
+    remote host our /proc says nothing, so we fall back to ``<vlan>`` tags and bridge names, and the
+    VLAN a 4.20.2/4.22 agent would report for a bridge is left unknown (reported as absent).
     """
     root = vlan_root if is_local_uri(uri) else None
+    version = agent_version_of(agent_version)
 
     def bridge_vlan(bridge: str) -> tuple[int | None, str | None]:
         return resolve_bridge_vlan(bridge, root)
 
     instances = []
     for record in list_domains(uri, readonly=readonly):
+        if root is not None:
+            record.runtime.bridge_vlans = cloudstack_bridge_vlans(bridges_of(record.xml), root)
         raw = domain_to_instance(
             record.xml,
             record.runtime,
             bridge_vlan=bridge_vlan,
             target=target,
-            agent_version=agent_version,
+            agent_version=version,
             what=f"domain XML of {record.name}",
         )
         instances.append(normalize(raw, "libvirt"))
@@ -202,13 +156,14 @@ def libvirt_instances(
 def cloudstack_instances(client: Any, cluster: str, name: str | None = None) -> list[dict[str, Any]]:
     """listUnmanagedInstances for a cluster given by id or name (unknown -> InputError with candidates)."""
     found = find_cluster(client, cluster, field="cluster")
+    version = _server_version(client)
     listed = client.list_all("listUnmanagedInstances", clusterid=found["id"], name=name)
     instances = []
     for raw in listed:
         raw = dict(raw)
         raw.setdefault("clusterid", found["id"])
         raw.setdefault("clustername", found.get("name"))
-        instances.append(normalize(raw, "cloudstack"))
+        instances.append(normalize(raw, "cloudstack", version))
     return instances
 
 
@@ -217,10 +172,19 @@ def external_instances(
 ) -> list[dict[str, Any]]:
     """listVmsForImport for a non-CloudStack KVM host (CloudStack lists only its shut-off domains)."""
     found = find_zone(client, zone, field="zone")
+    version = _server_version(client)
     listed = client.list_all(
         "listVmsForImport", zoneid=found["id"], host=host, hypervisor="KVM", username=username, password=password
     )
-    return [normalize(dict(raw), "external") for raw in listed]
+    return [normalize(dict(raw), "external", version) for raw in listed]
+
+
+def _server_version(client: Any) -> Version:
+    """The management server's version (listCapabilities); the newest known when it says nothing usable."""
+    try:
+        return parse_version(getattr(client, "version", None) or NEWEST)
+    except InputError:
+        return NEWEST
 
 
 __all__ = [
@@ -235,15 +199,6 @@ __all__ = [
 ]
 
 
-def _version_tuple(text: str | None) -> tuple[int, ...] | None:
-    if not text:
-        return None
-    parts = re.findall(r"\d+", str(text))
-    if not parts:
-        raise InputError("agent_version", f"'{text}' is not a version", "write it like 4.19 or 4.22.0")
-    return tuple(int(p) for p in parts)
-
-
 def run_unmanaged_instance_info(module: Any) -> dict[str, Any]:
     """The ``unmanaged_instance_info`` module's one call: list, filter, return. Never changes anything."""
     params = module.params
@@ -253,7 +208,7 @@ def run_unmanaged_instance_info(module: Any) -> dict[str, Any]:
             params["uri"],
             vlan_root=params["vlan_root"],
             target=params["import_path"],
-            agent_version=_version_tuple(params["agent_version"]),
+            agent_version=parse_version(params["agent_version"], "agent_version") if params["agent_version"] else None,
         )
     elif source == "cloudstack":
         if not params["cluster"]:

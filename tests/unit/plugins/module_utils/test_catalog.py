@@ -97,7 +97,12 @@ def test_zone_catalog_has_only_that_zones_guest_networks_and_kvm_templates(sim, 
         "listServiceOfferings",
         "listDiskOfferings",
         "listTemplates",
+        "listStoragePools",
+        "listHosts",
+        "listCapabilities",
     ]
+    assert catalog.storage_pools and all(pool["path"] for pool in catalog.storage_pools)
+    assert catalog.cloudstack_version.count(".") >= 2
 
 
 def test_catalog_feeds_the_planner(sim, client) -> None:

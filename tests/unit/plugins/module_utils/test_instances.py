@@ -31,7 +31,7 @@ XML = (
     "<domain><name>i-2-6-VM</name><cputune><shares>250</shares></cputune><devices>"
     "<disk type='file' device='disk'><driver type='qcow2'/><source file='/p/a'/><target dev='vda' bus='virtio'/></disk>"
     "<interface type='bridge'><mac address='02:01:00:cc:00:02'/><source bridge='cloudbr0'/><model type='virtio'/>"
-    "</interface></devices></domain>"
+    "<address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/></interface></devices></domain>"
 )
 
 
@@ -58,9 +58,14 @@ def test_listed_vm_server_side_problems() -> None:
     mixed = dict(LISTED, nic=[*LISTED["nic"], {"id": "1", "macaddress": "02:00:00:00:00:09", "adaptertype": "e1000"}])
     inst = normalize(mixed, "cloudstack")
     assert inst["importable"] is False
-    assert any("different models (e1000, virtio)" in b for b in inst["import_blockers"])
+    assert [p["code"] for p in inst["import_problems"]] == ["nic_adapters_mixed"]
+    assert any("the NICs use models e1000, virtio" in b for b in inst["import_blockers"])
     no_disk = normalize(dict(LISTED, disk=[]), "cloudstack")
-    assert any("no disk" in b for b in no_disk["import_blockers"])
+    assert [p["code"] for p in no_disk["import_problems"]] == ["no_disks"]
+    # The server version decides: a MAC CloudStack cannot parse fails importNic from 4.19.1 on.
+    bad_mac = dict(LISTED, nic=[dict(LISTED["nic"][0], macaddress="02:01:00:cc:00")])
+    assert normalize(bad_mac, "cloudstack", (4, 19, 0))["importable"] is True
+    assert [p["code"] for p in normalize(bad_mac, "cloudstack", (4, 19, 1))["import_problems"]] == ["mac_invalid"]
     # listVmsForImport never has cpunumber: not a problem for the external source.
     external = normalize({k: v for k, v in LISTED.items() if k != "cpunumber"}, "external")
     assert external["importable"] is True
