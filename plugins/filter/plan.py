@@ -142,7 +142,9 @@ def plan_problem_lines(hosts: list[Mapping[str, Any]]) -> list[str]:
         lines.extend(str(line) for line in hv.get("acs_plan_file_problems") or [])
         for p in (hv.get("acs_plan") or {}).get("problems") or []:
             if isinstance(p, Mapping):
-                lines.append(Problem.from_dict(p, default_code="plan_problem").about(name).line())
+                problem = Problem.from_dict(p, default_code="plan_problem")
+                # the rule code first, so each blocked VM names the rule (docs/rules.md), the reason and the fix
+                lines.append(f"{name}: [{problem.code}] {problem.about(None).line()}")
         check = hv.get("acs_check") or {}
         if check.get("failed"):
             lines.append(f"{name}: {' '.join(str(check.get('msg', 'check failed')).split())}")

@@ -65,13 +65,21 @@ def test_validate_lists_every_problem_of_every_vm_and_changes_nothing(bed: Bed) 
     rows[1]["wave"] = "soon"
     rows[1]["forced"] = "maybe"
     rows[2]["nic_networks"] = "7=l2-vlan100"
+    rows[3]["service_offering"] = "small-1c-128m"  # fixed 128 MiB, the running VM has 64
     _write_plan(bed, rows)
     before = _db_snapshot(bed)
     run = bed.playbook("validate")
+    # a CloudStack rule names its code, what breaks it, CloudStack's text and the fix
+    line = next(
+        line for line in run.output.splitlines() if f"{rows[3]['vm']}: [offering_memory_mismatch_running]" in line
+    )
+    assert "has 128 MiB, the VM 64 (PowerOn)" in line and "memory does not match VM memory" in line
+    assert "Fix: use a custom offering" in line
     assert run.rc != 0
-    assert f"{rows[0]['vm']}: service_offering" in run.output and "no-such-offering" in run.output
+    # every planner problem starts with its code: a rule of docs/rules.md, or one of the plan (not_found)
+    assert f"{rows[0]['vm']}: [not_found] service_offering" in run.output and "no-such-offering" in run.output
     assert f"{rows[1]['vm']}: wave" in run.output and f"{rows[1]['vm']}: forced" in run.output
-    assert "nic_networks[7]" in run.output
+    assert f"{rows[2]['vm']}: [unknown_key] nic_networks[7]" in run.output
     assert "Fix: " in run.output
     assert _db_snapshot(bed) == before
     assert len(bed.unmanaged()) == 6

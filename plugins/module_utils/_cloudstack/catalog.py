@@ -129,19 +129,23 @@ def fetch_macs_in_use(client: Any, network_ids: Iterable[str]) -> dict[str, list
     return result
 
 
-def fetch_network_usage(client: Any, networks: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def fetch_network_usage(
+    client: Any, network_ids: Iterable[str], networks: Iterable[dict[str, Any]] = ()
+) -> dict[str, Any]:
     """What is already on each network a plan uses, for the planner's MAC, IP and hostname rules.
 
     One listVirtualMachines per network (as ``fetch_macs_in_use``) gives the MACs, IPv4 addresses and
-    VM names; a Shared network also gets its IP ranges (listVlanIpRanges), which importNic enforces
-    from 4.20.2 on. Returns planner-input keys to merge into ``ZoneCatalog.as_planner_input()``.
+    VM names; a Shared network (its type read from ``networks``, the catalog's rows) also gets its IP
+    ranges (listVlanIpRanges), which importNic enforces from 4.20.2 on. Returns planner-input keys to
+    merge into ``ZoneCatalog.as_planner_input()``.
     """
     macs: dict[str, list[str]] = {}
     ips: dict[str, list[str]] = {}
     names: dict[str, list[str]] = {}
     ranges: dict[str, list[list[str]]] = {}
-    for network in {str(n.get("id")): n for n in networks if n.get("id")}.values():
-        network_id = str(network["id"])
+    rows = {str(n.get("id")).lower(): n for n in networks if n.get("id")}
+    for network_id in dict.fromkeys(str(n) for n in network_ids if n):
+        network = rows.get(network_id.lower(), {"id": network_id})
         found_macs, found_ips, found_names = set(), set(), set()
         for vm in client.list_all("listVirtualMachines", networkid=network_id, listall=True):
             found_names.add(str(vm.get("name")))

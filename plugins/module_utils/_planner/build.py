@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError
 from ansible_collections.acs.ingest.plugins.module_utils._core.parse import text
 from ansible_collections.acs.ingest.plugins.module_utils._planner.disks import plan_disks
 from ansible_collections.acs.ingest.plugins.module_utils._planner.hostname import choose_hostname
@@ -19,6 +20,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._planner.nics import pl
 from ansible_collections.acs.ingest.plugins.module_utils._planner.offering import plan_offering
 from ansible_collections.acs.ingest.plugins.module_utils._planner.params import flatten_params, wire_lines
 from ansible_collections.acs.ingest.plugins.module_utils._planner.resolve import resolve
+from ansible_collections.acs.ingest.plugins.module_utils._planner.server_rules import check_server_rules
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import (
     Findings,
     ImportPlan,
@@ -28,6 +30,11 @@ from ansible_collections.acs.ingest.plugins.module_utils._planner.types import (
     to_int,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
+from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import (
+    IMPORT_UNMANAGED as IMPORT_UNMANAGED_API,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._rules.import_owner import owner_findings, template_findings
+from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import NEWEST, Version, parse_version
 
 __all__ = [
     "ImportPlan",
@@ -50,15 +57,18 @@ def _is_kvm(template: dict[str, Any]) -> bool:
     return text(template.get("hypervisor")).lower() in ("", "kvm")
 
 
-def _plan_template(wishes: Wishes, catalog: Catalog, findings: Findings) -> str | None:
+def _plan_template(wishes: Wishes, catalog: Catalog, findings: Findings, for_import_vm: bool) -> dict[str, Any] | None:
     if not wishes.template:
-        findings.problem(
-            "template_missing",
-            "template",
-            "no template given; KVM imports need one (CloudStack 4.22.0 cannot use its default import template "
-            "for KVM: 'Template is needed and unable to use default template for hypervisor KVM')",
-            "set template to the id or name of a KVM template matching the guest OS",
-        )
+        if for_import_vm:
+            # importVm takes CloudStack's dummy template; we still want the guest OS right
+            findings.problem(
+                "template_missing",
+                "template",
+                "no template given; importVm would record CloudStack's dummy import template",
+                "set template to the id or name of a KVM template matching the guest OS",
+            )
+        else:
+            findings.rules(template_findings(findings.server, api=IMPORT_UNMANAGED_API, templateid=""))
         return None
     template = resolve(
         wishes.template, catalog.templates, kind="template", field="template", findings=findings, prefer=_is_kvm
@@ -74,20 +84,33 @@ def _plan_template(wishes: Wishes, catalog: Catalog, findings: Findings) -> str 
             "choose a KVM template",
         )
         return None
-    return text(template.get("id"))
+    return template
 
 
 def _owner_params(wishes: Wishes, findings: Findings) -> dict[str, str]:
-    """account/domainid/projectid, already ids; CloudStack wants account and domainid together."""
-    if bool(wishes.account) != bool(wishes.domainid):
-        findings.problem(
-            "owner_incomplete",
-            "account" if wishes.domainid else "domainid",
-            "account and domainid must be given together",
-            "set both, or neither",
-        )
+    """account/domainid/projectid, already ids (AccountManagerImpl.finalyzeAccountId,
+    UnmanagedVMsManagerImpl.basicParametersCheckForImportInstance)."""
+    findings.rules(
+        owner_findings(findings.server, account=wishes.account, domainid=wishes.domainid, projectid=wishes.projectid)
+    )
     params = {"account": wishes.account, "domainid": wishes.domainid, "projectid": wishes.projectid}
     return {key: value for key, value in params.items() if value}
+
+
+def _version(value: Any) -> Version | None:
+    """A version from catalog data; unreadable is unknown (options are validated where they are read)."""
+    try:
+        return parse_version(value) if value else None
+    except AcsIngestError:
+        return None
+
+
+def _versions(instance: dict[str, Any], catalog: Catalog, agent_version: Any) -> tuple[Version, Version]:
+    """(server, agent) versions whose rules judge this plan."""
+    server = _version(catalog.cloudstack_version) or NEWEST
+    host = catalog.host(instance.get("hostid")) or {}
+    agent = _version(agent_version) or _version(catalog.agent_version) or _version(host.get("version")) or NEWEST
+    return server, agent
 
 
 def build_import_plan(
@@ -98,6 +121,7 @@ def build_import_plan(
     cluster_id: str | None = None,
     zone_id: str | None = None,
     for_import_vm: bool = False,
+    agent_version: Any = None,
 ) -> ImportPlan:
     """Plan one import. Never raises on bad data: every issue is a Problem in the result.
 
@@ -107,11 +131,14 @@ def build_import_plan(
     (external/local/shared KVM source): the hostname defaults to the VM name, CPU/memory are
     not compared, MAC conflicts are notes, and `zoneid`/`hypervisor` are added; the caller adds
     `importsource`, `host`, `username`, `password`, `diskpath`... as that API needs.
+
+    The rules catalogue judges the plan for the catalog's `cloudstack_version` (the newest known
+    when absent) and for `agent_version` (else the catalog's, else the listing host's, else the newest).
     """
     instance = dict(instance) if isinstance(instance, Mapping) else {}
-    findings = Findings()
-    findings.problems.extend(wishes.problems)
     parsed_catalog = parse_catalog(catalog)
+    findings = Findings(*_versions(instance, parsed_catalog, agent_version))
+    findings.problems.extend(wishes.problems)
     name = text(instance.get("name"))
     if not name:
         findings.problem("name_missing", "name", "the instance has no name", "list the instance again")
@@ -136,9 +163,9 @@ def build_import_plan(
         name, wishes.hostname, wishes.displayname, findings, for_import_vm=for_import_vm
     )
     params.update(_owner_params(wishes, findings))
-    template_id = _plan_template(wishes, parsed_catalog, findings)
-    if template_id:
-        params["templateid"] = template_id
+    template = _plan_template(wishes, parsed_catalog, findings, for_import_vm)
+    if template is not None:
+        params["templateid"] = text(template.get("id"))
     offering, details = plan_offering(instance, wishes, parsed_catalog, findings, for_import_vm=for_import_vm)
     if offering is not None:
         params["serviceofferingid"] = text(offering.get("id"))
@@ -153,6 +180,10 @@ def build_import_plan(
     disks = plan_disks(instance, wishes, parsed_catalog, findings, root_size_fallback=bool(root_size))
     if disks:
         params["datadiskofferinglist"] = disks
+    check_server_rules(
+        instance, params, wishes, parsed_catalog, findings, template=template, offering=offering, details=details,
+        for_import_vm=for_import_vm,
+    )  # fmt: skip
     if details:
         params["details"] = [details]
     if wishes.migrate_allowed is not None:

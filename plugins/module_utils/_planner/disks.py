@@ -11,6 +11,7 @@ disk id "0") and map every other disk: from the user's map, else by policy:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._core.parse import parse_bool, text
@@ -19,6 +20,13 @@ from ansible_collections.acs.ingest.plugins.module_utils._planner.resolve import
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import GIB, Findings, describe, short_list
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import to_int as _int
 from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
+from ansible_collections.acs.ingest.plugins.module_utils._rules.import_disks import (
+    data_controllers_findings,
+    data_disk_findings,
+    no_disks_findings,
+    root_disk_findings,
+    unmapped_disk_finding,
+)
 
 DEFAULT_KEY = "*"  # disk_offerings['*']: offering for every data disk not named otherwise
 
@@ -114,36 +122,6 @@ def _policy_offering(
     return fitting[0]
 
 
-def _check_offering(disk: dict[str, Any], offering: dict[str, Any], field: str, findings: Findings) -> bool:
-    """Facts §2.2 per-disk size rules; True when the pair is importable."""
-    label = _disk_label(disk)
-    capacity = _int(disk.get("capacity")) or 0
-    if is_custom(offering):
-        return True
-    if offering_bytes(offering) == 0:
-        findings.problem(
-            "disk_offering_size_zero",
-            field,
-            f"fixed disk offering {describe(offering)} for {label} has size 0; CloudStack "
-            "rejects it ('Size of fixed disk offering ... is found invalid')",
-            "choose an offering with a size, or a custom-size offering",
-        )
-        return False
-    if offering_bytes(offering) < capacity:
-        findings.problem(
-            "disk_offering_too_small",
-            field,
-            f"disk offering {describe(offering)} has {offering.get('disksize')} GiB, less than {label} of "
-            f"{_size(capacity)}; CloudStack reports 'Size of disk offering(ID: {text(offering.get('id'))}) "
-            f"{offering_bytes(offering) // GIB}GB is found less than the size of disk(ID: {text(disk.get('id'))}) "
-            f"{capacity // GIB}GB'",
-            f"choose an offering of at least {-(-capacity // GIB)} GiB or a custom-size offering "
-            "(or set disk_offering_policy smallest_fit)",
-        )
-        return False
-    return True
-
-
 def plan_disks(
     instance: dict[str, Any], wishes: Wishes, catalog: Catalog, findings: Findings, *, root_size_fallback: bool = False
 ) -> list[dict[str, str]]:
@@ -154,13 +132,8 @@ def plan_disks(
     """
     raw = instance.get("disk")
     disks = [disk for disk in raw if isinstance(disk, dict)] if isinstance(raw, list) else []
-    if not disks:
-        findings.problem(
-            "disk_none",
-            "disk",
-            "the VM has no disks; CloudStack refuses 'No attached disks found'",
-            "attach the root disk to the domain",
-        )
+    vm = text(instance.get("name"))
+    if not findings.rules(no_disks_findings(findings.server, disks, vm)):
         return []
     wanted = dict(wishes.disk_offerings)
     default = wanted.pop(DEFAULT_KEY, "")
@@ -175,36 +148,16 @@ def plan_disks(
             "offering; CloudStack takes the one unmapped disk as root",
             "remove it from disk_offerings, or set root_disk to the disk that boots",
         )
-    if not text(root_disk.get("controller")):
-        findings.problem(
-            "disk_root_controller",
-            "root_disk",
-            f"root {_disk_label(root_disk)} has no controller (bus); CloudStack cannot read root disk details",
-            "give the root disk a <target bus> in the domain XML",
-        )
-    if not _int(root_disk.get("capacity")) and not root_size_fallback:
-        findings.problem(
-            "disk_root_size",
-            "root_disk",
-            f"root {_disk_label(root_disk)} has unknown size and the service offering has no root disk size",
-            "make the disk readable on the host, or use a service offering with a root disk size",
-        )
+    # importVirtualMachineInternal: the root disk's controller; checkUnmanagedDiskAndOfferingForImport: its size
+    findings.rules(root_disk_findings(findings.server, root_disk, offering_root_size=root_size_fallback, subject=vm))
 
     result: list[dict[str, str]] = []
-    controllers: dict[str, list[str]] = {}
+    data_disks: list[dict[str, Any]] = []
     for index, disk in enumerate(disks):
         if index == root:
             continue
         disk_id = text(disk.get("id")) or str(index)
-        label = _disk_label(disk)
-        if not _int(disk.get("capacity")):
-            findings.problem(
-                "disk_size",
-                f"disk_offerings[{disk_id}]",
-                f"{label} has no size; CloudStack refuses 'Size of disk(ID: {disk_id}) is found invalid'",
-                "make the disk image readable on the host (capacity comes from libvirt)",
-            )
-        controllers.setdefault(text(disk.get("controller")).lower() or "?", []).append(label)
+        data_disks.append(disk)
         if index in explicit:
             field = f"disk_offerings[{explicit[index][0]}]"
             offering = resolve(
@@ -217,23 +170,15 @@ def plan_disks(
             field = f"disk_offerings[{disk_id}]"
             offering = _policy_offering(disk, wishes.disk_offering_policy, catalog.disk_offerings, field, findings)
         else:
-            findings.problem(
-                "disk_unmapped",
-                f"disk_offerings[{disk_id}]",
-                f"data {label} of {_size(_int(disk.get('capacity')))} has no disk offering; only the "
-                f"root disk ({_disk_label(root_disk)}) may be left unmapped",
-                f"add '{disk_id}' to disk_offerings, or set disk_offering_policy to custom or smallest_fit",
-            )
+            # getRootAndDataDisks: every disk but the root needs an offering
+            field = f"disk_offerings[{disk_id}]"
+            unmapped = unmapped_disk_finding(findings.server, disk, len(disks), len(result), field, vm)
+            fix = f"add '{disk_id}' to disk_offerings, or set disk_offering_policy to custom or smallest_fit"
+            detail = f"{unmapped.detail}; only the root disk ({_disk_label(root_disk)}) may be left unmapped"
+            findings.rules([replace(unmapped, detail=detail, specific_fix=fix)])
             continue
-        if offering is not None and _check_offering(disk, offering, field, findings):
+        # checkUnmanagedDiskAndOfferingForImport: the disk's size against its offering
+        if offering is not None and findings.rules(data_disk_findings(findings.server, disk, offering, field, vm)):
             result.append({"disk": disk_id, "diskOffering": text(offering.get("id"))})
-    if len(controllers) > 1:
-        listing = "; ".join(f"{bus}: {', '.join(labels)}" for bus, labels in sorted(controllers.items()))
-        findings.problem(
-            "disk_controller_mixed",
-            "disk",
-            f"data disks use different controller types ({listing}); CloudStack refuses "
-            "'Multiple data disk controllers of different type'",
-            "put all data disks on one bus (e.g. virtio) in the domain XML",
-        )
+    findings.rules(data_controllers_findings(findings.server, data_disks, vm))
     return result

@@ -33,6 +33,23 @@ class Catalog:
     # network id (lower-case) → MACs already allocated on it, as given (normalised lazily)
     macs_in_use: dict[str, Any] = field(default_factory=dict)
     _mac_cache: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
+    # network id (lower-case) → IPv4 addresses / VM names on it, and a Shared network's IP ranges
+    ips_in_use: dict[str, list[str]] = field(default_factory=dict)
+    names_on_network: dict[str, list[str]] = field(default_factory=dict)
+    ip_ranges: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # what the rules catalogue needs besides: the zone's primary storage pools and KVM hosts, the
+    # management server's version and the agent version the operator states (text, '' when unknown)
+    storage_pools: list[dict[str, Any]] = field(default_factory=list)
+    hosts: list[dict[str, Any]] = field(default_factory=list)
+    cloudstack_version: str = ""
+    agent_version: str = ""
+
+    def ranges_of(self, network_id: str) -> list[tuple[str, str]] | None:
+        """The network's IP ranges, or None when they were not fetched (the range rule is then skipped)."""
+        return self.ip_ranges.get(network_id.lower())
+
+    def host(self, host_id: Any) -> dict[str, Any] | None:
+        return next((h for h in self.hosts if text(h.get("id")) and text(h.get("id")) == text(host_id)), None)
 
     def macs_on(self, network_id: str) -> set[str]:
         """Normalised MACs in use on one network. Lazy because a zone can hold thousands of
@@ -71,4 +88,21 @@ def parse_catalog(raw: Mapping[str, Any] | Catalog | None) -> Catalog:
         disk_offerings=_rows(raw, "disk_offerings", "diskoffering"),
         templates=_rows(raw, "templates", "template"),
         macs_in_use=macs,
+        ips_in_use=_per_network(raw.get("ips_in_use")),
+        names_on_network=_per_network(raw.get("names_on_network")),
+        ip_ranges={
+            key: [(text(r[0]), text(r[1])) for r in rows if isinstance(r, (list, tuple)) and len(r) == 2]
+            for key, rows in _per_network(raw.get("ip_ranges")).items()
+        },
+        storage_pools=_rows(raw, "storage_pools", "storagepool"),
+        hosts=_rows(raw, "hosts", "host"),
+        cloudstack_version=text(raw.get("cloudstack_version")),
+        agent_version=text(raw.get("agent_version")),
     )
+
+
+def _per_network(raw: Any) -> dict[str, list[Any]]:
+    """``{network id: [values]}`` with lower-case ids; anything else is empty."""
+    if not isinstance(raw, Mapping):
+        return {}
+    return {text(key).lower(): list(value) for key, value in raw.items() if isinstance(value, (list, tuple))}

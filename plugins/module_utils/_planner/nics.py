@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import replace
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._core.parse import text
@@ -23,6 +24,14 @@ from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import 
 from ansible_collections.acs.ingest.plugins.module_utils._planner.resolve import device_label, map_device_keys, resolve
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings, describe, short_list, to_int
 from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
+from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import IMPORT_EXTERNAL, IMPORT_UNMANAGED
+from ansible_collections.acs.ingest.plugins.module_utils._rules.import_network import (
+    adapters_findings,
+    ip_findings,
+    is_valid_mac,
+    mac_findings,
+    nic_network_findings,
+)
 
 _BROADCAST_VLAN = re.compile(r"^(?:vlan|pvlan)://(\d+)", re.IGNORECASE)
 AUTO = "auto"
@@ -46,8 +55,11 @@ def network_type(network: dict[str, Any]) -> str:
 
 
 def nic_vlan(nic: dict[str, Any]) -> int | None:
-    """The NIC's VLAN; -1, 0 and None all mean unknown (facts §3.1: the parser never reads it)."""
-    vlan = to_int(nic.get("vlanid", nic.get("vlan")))
+    """The NIC's VLAN: ours (``vlan``, from <vlan><tag>, the host bridge or its name) when we could tell,
+    else CloudStack's ``vlanid``; -1, 0 and None all mean unknown (the agent never reads <vlan>)."""
+    vlan = to_int(nic.get("vlan"))
+    if vlan is None or vlan <= 0:
+        vlan = to_int(nic.get("vlanid"))
     return vlan if vlan is not None and vlan > 0 else None
 
 
@@ -78,13 +90,10 @@ def _match_by_vlan(
     vlan = nic_vlan(nic)
     map_fix = f"map it explicitly, e.g. nic_networks: {{'{nic_id}': '<network id or name>'}}"
     if vlan is None:
-        findings.problem(
-            "nic_vlan_unknown",
-            field,
-            f"{label} has no known VLAN (vlanid {nic.get('vlanid', nic.get('vlan'))!r}), so it cannot be matched "
-            "to a network; CloudStack's own KVM fallback would pick the first permitted network",
-            map_fix,
-        )
+        # getUnmanagedNicNetworkMap: an unmapped NIC without a VLAN is refused; with -1 CloudStack would pick
+        # the first permitted network, whatever its VLAN. We never leave a NIC unmapped.
+        unmapped = nic_network_findings(findings.server, nic=nic, network=None, field=field)
+        findings.rules(replace(f, specific_fix=map_fix) for f in unmapped)
         return None
     same_vlan = [net for net in networks if network_vlan(net) == vlan]
     preferred = [net for net in same_vlan if network_type(net) in ("l2", "shared")]
@@ -121,7 +130,12 @@ def _match_by_vlan(
 
 
 def _ip_for(
-    nic_id: str, label: str, network: dict[str, Any], wanted: tuple[str, str] | None, findings: Findings
+    nic_id: str,
+    label: str,
+    network: dict[str, Any],
+    wanted: tuple[str, str] | None,
+    catalog: Catalog,
+    findings: Findings,
 ) -> str | None:
     """The ip4Address to send for one NIC, or None when nothing is sent."""
     kind = network_type(network)
@@ -151,6 +165,15 @@ def _ip_for(
             "(post_import, addIpToNic)",
         )
     if value.lower() == AUTO:
+        if network_type(network) == "shared":
+            found = ip_findings(
+                findings.server,
+                nic_id=nic_id,
+                network=network,
+                ip=AUTO,
+                ranges=catalog.ranges_of(text(network.get("id"))),
+            )
+            findings.rules(replace(f, field=field) for f in found)
         return AUTO
     try:
         address = ipaddress.IPv4Address(value)
@@ -162,18 +185,17 @@ def _ip_for(
             "give an IPv4 address or 'auto'",
         )
         return None
-    cidr = text(network.get("cidr"))
-    try:
-        subnet = ipaddress.IPv4Network(cidr, strict=False) if cidr else None
-    except ValueError:
-        subnet = None
-    if subnet is not None and address not in subnet:
-        findings.problem(
-            "ip_outside_cidr",
-            field,
-            f"IP address {value} for {label} is outside {cidr} of network {describe(network)}",
-            f"give an address inside {cidr} or 'auto'",
-        )
+    # checkUnmanagedNicIpAndNetworkForImport (CIDR, gateway, used) and importNic (Shared: the IP ranges)
+    network_id = text(network.get("id")).lower()
+    found = ip_findings(
+        findings.server,
+        nic_id=nic_id,
+        network=network,
+        ip=str(address),
+        used=catalog.ips_in_use.get(network_id, ()),
+        ranges=catalog.ranges_of(network_id),
+    )
+    if not findings.rules(replace(f, field=field) for f in found):
         return None
     return str(address)
 
@@ -211,45 +233,31 @@ def plan_nics(
     for index, nic in enumerate(nics):
         nic_id = _nic_id(nic, index)
         label = device_label(nic, "NIC")
-        mac = normalize_mac(nic.get("macaddress"))
-        if not mac:
-            findings.problem(
-                "nic_mac_invalid",
-                f"nic[{nic_id}].macaddress",
-                f"{label} has no valid MAC address ({text(nic.get('macaddress')) or 'none'})",
-                "give the NIC a MAC address in the domain XML",
-            )
+        # importNic: a valid MAC (4.19.1+); a MAC in use on the network is checked below
+        api = IMPORT_EXTERNAL if for_import_vm else IMPORT_UNMANAGED
+        findings.rules(mac_findings(findings.server, api=api, nic=nic, network=None))
         if index in net_wishes:
             key, wanted = net_wishes[index]
             network = resolve(wanted, networks, kind="network", field=f"nic_networks[{key}]", findings=findings)
-            if network is not None and not _in_zone(network, zone_id):
-                findings.problem(
-                    "network_other_zone",
-                    f"nic_networks[{key}]",
-                    f"network {describe(network)} for {label} is in zone {network.get('zoneid')}, "
-                    f"not in the VM's zone {zone_id}",
-                    "map the NIC to a network of the VM's zone",
+            if network is not None:
+                # checkUnmanagedNicAndNetworkForImport (zone) and checksOnlyNeededForVmware (VLAN: not on KVM)
+                found = nic_network_findings(
+                    findings.server,
+                    nic={**nic, "vlan": nic_vlan(nic)},
+                    network=network,
+                    network_vlan=network_vlan(network),
+                    zoneid=zone_id or "",
+                    field=f"nic_networks[{key}]",
                 )
-                network = None
-            if (
-                network is not None
-                and nic_vlan(nic)
-                and network_vlan(network)
-                and nic_vlan(nic) != network_vlan(network)
-            ):
-                findings.note(
-                    f"nic_networks[{key}]",
-                    f"{label} is on VLAN {nic_vlan(nic)} but is mapped to "
-                    f"{_with_vlan(network)} as requested; check the guest's "
-                    "connectivity after import",
-                )
+                if not findings.rules(found):
+                    network = None
         else:
             network = _match_by_vlan(nic, nic_id, zone_networks, findings)
         if network is None:
             continue
         network_id = text(network.get("id"))
         network_list.append({"nic": nic_id, "network": network_id})
-        ip = _ip_for(nic_id, label, network, ip_wishes.get(index), findings)
+        ip = _ip_for(nic_id, label, network, ip_wishes.get(index), catalog, findings)
         if ip is not None:
             ip_list.append({"nic": nic_id, "ip4Address": ip})
             if ip != AUTO:
@@ -261,51 +269,18 @@ def plan_nics(
                         f"IP {ip} is given to NIC {other} and NIC {nic_id} on network {describe(network)}",
                         "give each NIC its own address or 'auto'",
                     )
-        _check_mac_in_use(mac, label, network, catalog, wishes.forced or for_import_vm, for_import_vm, findings)
-    _check_adapters(nics, findings)
-    return network_list, ip_list
-
-
-def _check_mac_in_use(
-    mac: str,
-    label: str,
-    network: dict[str, Any],
-    catalog: Catalog,
-    forced: bool,
-    for_import_vm: bool,
-    findings: Findings,
-) -> None:
-    if not mac or mac not in catalog.macs_on(text(network.get("id"))):
-        return
-    what = f"MAC {mac} of {label} is already in use on network {describe(network)}"
-    if forced:
-        why = "importVm always regenerates conflicting MACs" if for_import_vm else "forced is true"
-        findings.note(
-            "forced",
-            f"{what}; {why}, so CloudStack gives the NIC a new MAC (guest network "
-            "configuration bound to the old MAC must be updated)",
+        if not is_valid_mac(text(nic.get("macaddress"))):
+            continue  # reported above
+        findings.rules(
+            mac_findings(
+                findings.server,
+                api=IMPORT_EXTERNAL if for_import_vm else IMPORT_UNMANAGED,
+                nic=nic,
+                network=network,
+                macs_in_use=catalog.macs_on(network_id),
+                forced=wishes.forced,
+            )
         )
-        return
-    findings.problem(
-        "mac_in_use",
-        "forced",
-        f"{what}; CloudStack would fail with 'NIC with MAC address {mac} exists on network ... and forced flag "
-        "is disabled'",
-        "free that MAC on the network, or set forced: true to let CloudStack generate a new MAC for this NIC "
-        "(then update guest network configuration bound to the old MAC)",
-    )
-
-
-def _check_adapters(nics: list[dict[str, Any]], findings: Findings) -> None:
-    """Facts §2.2: all NICs must share one adapter type."""
-    types = {text(nic.get("adaptertype")).lower() for nic in nics} - {""}
-    if len(types) <= 1:
-        return
-    listing = short_list(f"{device_label(nic, 'NIC')}: {text(nic.get('adaptertype')) or '?'}" for nic in nics)
-    findings.problem(
-        "nic_adapter_mixed",
-        "nic",
-        f"network adapters of different types ({listing}); CloudStack refuses 'Multiple network adapter of "
-        "different type'",
-        "give all interfaces the same <model type> (e.g. virtio) in the domain XML and restart the VM",
-    )
+    # getUnmanagedNicNetworkMap: one adapter type for all NICs
+    findings.rules(adapters_findings(findings.server, nics))
+    return network_list, ip_list

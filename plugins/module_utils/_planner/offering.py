@@ -12,13 +12,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from ansible_collections.acs.ingest.plugins.module_utils._core.parse import parse_bool, text
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import parse_bool
 from ansible_collections.acs.ingest.plugins.module_utils._planner.inputs import Catalog
 from ansible_collections.acs.ingest.plugins.module_utils._planner.resolve import resolve
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import Findings, describe, short_list, to_int
 from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
+from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import IMPORT_EXTERNAL, IMPORT_UNMANAGED
+from ansible_collections.acs.ingest.plugins.module_utils._rules.import_offering import offering_findings
 
 POWER_OFF = "PowerOff"
 
@@ -61,14 +64,7 @@ def _vm_value(
         return vm_value
     if given is not None and given > 0:
         return given
-    if for_import_vm:
-        findings.problem(
-            "detail_missing",
-            f"details.{name}",
-            f"the VM data has no {name} and the offering is custom; CloudStack requires detail '{name}'",
-            f"set details.{name}",
-        )
-    return None
+    return None  # importVm without the detail: rule external_custom_offering_details
 
 
 def plan_offering(
@@ -79,28 +75,11 @@ def plan_offering(
     *,
     for_import_vm: bool = False,
 ) -> tuple[dict[str, Any] | None, dict[str, str]]:
-    """(the service offering or None, the `details[0]` dict to send)."""
-    vm = text(instance.get("name"))
-    power = text(instance.get("powerstate")) or "PowerUnknown"
+    """(the service offering or None, the `details[0]` dict to send); the rules judge both."""
+    api = IMPORT_EXTERNAL if for_import_vm else IMPORT_UNMANAGED
     cpu = to_int(instance.get("cpunumber"))
     memory = to_int(instance.get("memory"))
     details = dict(wishes.details)
-    if not for_import_vm:
-        # CloudStack's own texts (facts §2.2) so users can search for them.
-        if not cpu or cpu <= 0:
-            findings.problem(
-                "vm_cpu_invalid",
-                "cpunumber",
-                f"CPU cores [{instance.get('cpunumber')}] is not valid for importing VM [{vm}]",
-                "start the VM so libvirt reports its vCPUs, then list it again",
-            )
-        if not memory or memory <= 0:
-            findings.problem(
-                "vm_memory_invalid",
-                "memory",
-                f"Memory [{instance.get('memory')}] is not valid for importing VM [{vm}]",
-                "check the domain's <memory> and list the VM again",
-            )
     offering = resolve(
         wishes.service_offering,
         catalog.service_offerings,
@@ -108,83 +87,49 @@ def plan_offering(
         field="service_offering",
         findings=findings,
     )
-    if offering is None:
-        return None, details
-    if is_custom_offering(offering):
-        return offering, _custom_details(offering, instance, details, findings, for_import_vm)
-    _check_fixed(offering, catalog, cpu, memory, power, findings, for_import_vm)
+    if offering is not None and is_custom_offering(offering):
+        details = _custom_details(offering, instance, details, findings, for_import_vm)
+    elif offering is not None and for_import_vm:
+        _fixed_for_import_vm(offering, cpu, memory, findings)
+    # getUnmanagedInstanceServiceOffering / validateCustomParameters (importUnmanagedInstance) on the VM
+    # and the operator's details; importVm: the details actually sent (importExternalKvmVirtualMachine).
+    found = offering_findings(
+        findings.server, api=api, offering=offering, vm=instance, details=details if for_import_vm else wishes.details
+    )
+    mismatch_fix = (
+        f"use a custom offering or one with {cpu} vCPUs and {memory} MiB{_matching_fixed(catalog, cpu, memory)}, "
+        "or shut the VM off before importing"
+    )
+    findings.rules(replace(f, specific_fix=mismatch_fix) if f.code.endswith("_mismatch_running") else f for f in found)
     return offering, details
 
 
 def _custom_details(
     offering: dict[str, Any], instance: dict[str, Any], details: dict[str, str], findings: Findings, for_import_vm: bool
 ) -> dict[str, str]:
-    cpu = _vm_value("cpuNumber", to_int(instance.get("cpunumber")), details, findings, for_import_vm)
-    memory = _vm_value("memory", to_int(instance.get("memory")), details, findings, for_import_vm)
-    for name, value, low_key, high_key, unit in (
-        ("cpuNumber", cpu, "mincpunumber", "maxcpunumber", " vCPUs"),
-        ("memory", memory, "minmemory", "maxmemory", " MiB"),
-    ):
-        if value is None:
-            continue
-        details[name] = str(value)
-        low, high = offering_limit(offering, low_key), offering_limit(offering, high_key)
-        if (low is not None and value < low) or (high is not None and value > high):
-            findings.problem(
-                "offering_range",
-                "service_offering",
-                f"the VM needs {name}={value}{unit} but custom offering "
-                f"{describe(offering)} allows {low or '-'} to {high or '-'}{unit}",
-                "choose an offering whose range includes the VM, or resize the VM",
-            )
+    """The cpuNumber, memory and cpuSpeed details sent with a custom offering (CloudStack takes the VM's)."""
+    for name, key in (("cpuNumber", "cpunumber"), ("memory", "memory")):
+        value = _vm_value(name, to_int(instance.get(key)), details, findings, for_import_vm)
+        if value is not None:
+            details[name] = str(value)
     if (to_int(offering.get("cpuspeed")) or 0) > 0:
         return details
-    # Unconstrained: no speed on the offering, CloudStack needs a positive cpuSpeed detail.
+    # No speed on the offering: CloudStack takes a positive cpuSpeed detail, else the VM's listed speed.
     given = to_int(details.get("cpuSpeed")) if details.get("cpuSpeed") else None
     speed = given if given and given > 0 else to_int(instance.get("cpuspeed"))
     if speed and speed > 0:
         details["cpuSpeed"] = str(speed)
-    else:
-        details.pop("cpuSpeed", None)
-        findings.problem(
-            "cpuspeed_missing",
-            "details.cpuSpeed",
-            f"custom offering {describe(offering)} has no CPU speed and the VM reports none "
-            f"({instance.get('cpuspeed')!r})",
-            "set details.cpuSpeed in MHz, e.g. 1000, or use an offering with a CPU speed",
-        )
     return details
 
 
-def _check_fixed(
-    offering: dict[str, Any],
-    catalog: Catalog,
-    cpu: int | None,
-    memory: int | None,
-    power: str,
-    findings: Findings,
-    for_import_vm: bool,
-) -> None:
+def _fixed_for_import_vm(offering: dict[str, Any], cpu: int | None, memory: int | None, findings: Findings) -> None:
+    """importVm compares nothing: the imported VM gets the offering's size (a decision worth a note)."""
     want_cpu, want_memory = to_int(offering.get("cpunumber")), to_int(offering.get("memory"))
-    mismatches = []
-    if cpu and want_cpu is not None and cpu != want_cpu:
-        mismatches.append(f"{want_cpu} CPU cores do not match VM CPU cores {cpu}")
-    if memory and want_memory is not None and memory != want_memory:
-        mismatches.append(f"{want_memory}MB memory does not match VM memory {memory}MB")
-    if not mismatches:
-        return
-    what = f"service offering {describe(offering)}: {' and '.join(mismatches)}"
-    if for_import_vm or power.lower() == POWER_OFF.lower():
-        why = "importVm does not compare them" if for_import_vm else "the VM is powered off"
+    if (cpu and want_cpu is not None and cpu != want_cpu) or (
+        memory and want_memory is not None and memory != want_memory
+    ):
         findings.note(
             "service_offering",
-            f"{what}; {why}, so the imported VM gets the offering's {want_cpu} vCPUs and {want_memory} MiB",
+            f"service offering {describe(offering)} has {want_cpu} vCPUs and {want_memory} MiB, the VM "
+            f"{cpu} and {memory}; importVm does not compare them, the imported VM gets the offering's",
         )
-        return
-    findings.problem(
-        "offering_mismatch",
-        "service_offering",
-        f"{what} and the VM is not powered off (power state: {power})",
-        f"use a custom offering or one with {cpu} vCPUs and {memory} MiB{_matching_fixed(catalog, cpu, memory)}, "
-        "or shut the VM off before importing",
-    )

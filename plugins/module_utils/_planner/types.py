@@ -14,6 +14,8 @@ from typing import Any
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import ProblemsError
 from ansible_collections.acs.ingest.plugins.module_utils._core.parse import text
 from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem, render_all
+from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import Finding
+from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import NEWEST, Version
 
 # One GiB in bytes: CloudStack stores disk offering sizes in bytes and compares bytes.
 GIB = 1024**3
@@ -75,18 +77,36 @@ class ImportPlan:
 
 
 class Findings:
-    """Accumulator the planner steps share: problems and notes in the order found."""
+    """Accumulator the planner steps share: problems and notes in the order found.
 
-    def __init__(self) -> None:
+    ``server`` and ``agent`` are the CloudStack versions whose rules (``_rules``) judge the plan:
+    the management server's, and the KVM agent's of the host the VM runs on.
+    """
+
+    def __init__(self, server: Version = NEWEST, agent: Version = NEWEST) -> None:
         self.problems: list[Problem] = []
         self.notes: list[Note] = []
+        self.server = server
+        self.agent = agent
 
     def problem(self, code: str, field_name: str, message: str, fix: str) -> None:
-        """Record a Problem (same argument order as Problem)."""
+        """Record a Problem of the planner's own (input it cannot use; same argument order as Problem)."""
         self.problems.append(Problem(code, field_name, message, fix))
 
     def note(self, field_name: str, message: str) -> None:
         self.notes.append(Note(field_name, message))
+
+    def rules(self, found: Iterable[Finding]) -> bool:
+        """Record rules of the catalogue the plan breaks: a blocking one is a Problem with the rule's code,
+        a warning a Note naming the code and the fix. True when none blocks."""
+        ok = True
+        for finding in found:
+            if finding.blocks:
+                ok = False
+                self.problems.append(Problem(finding.code, finding.field, finding.message, finding.fix))
+            else:
+                self.notes.append(Note(finding.field, f"{finding.message} [{finding.code}: {finding.fix}]"))
+        return ok
 
 
 def render_problems(vm: str, problems: Iterable[Problem]) -> list[str]:

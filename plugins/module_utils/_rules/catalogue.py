@@ -185,6 +185,7 @@ def consequence(
     text = text or rule.text_for(version)
     if value is not None and "%s" in text:
         text = text.replace("%s", str(value), 1)
+    text = text.replace("%s", "…")  # the parts CloudStack fills in that this finding does not know
     said = f" ('{text}')" if text else ""
     if rule.kind == AGENT_DROP:
         listings = api or " and ".join(a for a in rule.apis if a in LISTINGS) or "its listings"

@@ -13,7 +13,7 @@ pool (``importKvmInstance``, ``importKvmVirtualMachineFromDisk``), checked by th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import (
@@ -263,7 +263,7 @@ def _capacity(disk: Mapping[str, Any]) -> int:
         return 0
 
 
-def no_disks_findings(version: Version, disks: list[Mapping[str, Any]], subject: str = "") -> list[Finding]:
+def no_disks_findings(version: Version, disks: Sequence[Mapping[str, Any]], subject: str = "") -> list[Finding]:
     if disks:
         return []
     return [find(NO_DISKS, "disk", "the VM has no disk CloudStack lists", version, subject=subject, value=subject)]
@@ -287,7 +287,11 @@ def unmapped_disk_finding(
     version: Version, disk: Mapping[str, Any], total: int, mapped: int, field: str, subject: str = ""
 ) -> Finding:
     detail = f"data {_label(disk)} has no disk offering ({mapped} of {total - 1} data disks mapped)"
-    return find(DATADISK_MAPPING_COUNT_MISMATCH, field, detail, version, subject=subject, value=total)
+    said = (
+        f"VM has total {total} disks for which {mapped} disk offering mappings provided. {total - 1} disks need "
+        "a disk offering for import"
+    )
+    return find(DATADISK_MAPPING_COUNT_MISMATCH, field, detail, version, subject=subject, text=said)
 
 
 def data_disk_findings(
@@ -312,6 +316,10 @@ def data_disk_findings(
     elif size < capacity:
         gib = 1024**3
         detail = f"disk offering {name} has {size // gib} GiB, less than {_label(disk)} of {capacity} bytes"
+        said = (
+            f"Size of disk offering(ID: {offering.get('id')}) {size // gib}GB is found less than the size of "
+            f"disk(ID: {disk.get('id')}) {capacity // gib}GB during VM import"
+        )
         found.append(
             find(
                 DATA_DISK_OFFERING_TOO_SMALL,
@@ -319,7 +327,7 @@ def data_disk_findings(
                 detail,
                 version,
                 subject=subject,
-                value=offering.get("id"),
+                text=said,
                 fix=f"map the disk to a custom-size offering or one of at least {-(-capacity // gib)} GiB",
             )
         )
@@ -327,7 +335,7 @@ def data_disk_findings(
 
 
 def data_controllers_findings(
-    version: Version, data_disks: list[Mapping[str, Any]], subject: str = ""
+    version: Version, data_disks: Sequence[Mapping[str, Any]], subject: str = ""
 ) -> list[Finding]:
     buses = sorted({str(d.get("controller") or "").lower() for d in data_disks if d.get("controller")})
     if len(buses) <= 1:

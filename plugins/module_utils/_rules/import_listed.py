@@ -30,8 +30,9 @@ from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import 
 def listed_findings(version: Version, instance: Mapping[str, Any], *, api: str = IMPORT_UNMANAGED) -> list[Finding]:
     """Rules one listed instance breaks whatever the plan (root disk = the first listed disk)."""
     subject = str(instance.get("name") or "")
-    disks = [d for d in instance.get("disk") or [] if isinstance(d, Mapping)]
-    nics = [n for n in instance.get("nic") or [] if isinstance(n, Mapping)]
+    raw_disks, raw_nics = instance.get("disk"), instance.get("nic")
+    disks = [d for d in raw_disks if isinstance(d, Mapping)] if isinstance(raw_disks, list) else []
+    nics = [n for n in raw_nics if isinstance(n, Mapping)] if isinstance(raw_nics, list) else []
     found = no_disks_findings(version, disks, subject)
     if disks:
         found += [f for f in root_disk_findings(version, disks[0], subject=subject) if f.code != "disk_size_invalid"]

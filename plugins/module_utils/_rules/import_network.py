@@ -381,7 +381,14 @@ def nic_network_findings(
     field = field or f"nic_networks[{nic_id}]"
     label = f"NIC {nic_id} ({nic.get('macaddress')})"
     if network is None:
-        detail = f"{label} has no network (listed vlanid {nic.get('vlanid')!r})"
+        listed = _vlan(nic.get("vlanid")) or nic.get("vlanid")
+        if listed in (None, 0, "0", ""):
+            detail = f"{label} has no network and no VLAN (listed vlanid {nic.get('vlanid')!r})"
+        else:
+            detail = (
+                f"{label} has no network; with vlanid {nic.get('vlanid')!r} CloudStack would put it on the first "
+                "permitted network of the zone, whatever its VLAN"
+            )
         return [find(NIC_NETWORK_UNMAPPED, field, detail, version, subject=subject, value=nic_id)]
     name = network.get("name") or network.get("id")
     zone = str(network.get("zoneid") or "")

@@ -56,6 +56,7 @@ OFFERING_CPU_MISMATCH = Rule(
     cloudstack_text="Service offering (%s) %s CPU cores do not match VM CPU cores %s and VM is not in powered off "
     "state",
     fix="use a custom offering, or a fixed one with the VM's vCPUs and memory",
+    note="The CPU speed of a fixed offering is compared for VMware only, never on KVM.",
 )
 OFFERING_MEMORY_MISMATCH = Rule(
     code="offering_memory_mismatch_running",
@@ -75,15 +76,6 @@ OFFERING_OVERRIDES_POWERED_OFF_VM = Rule(
     sources=(OFFERING_CHECK, Source(MANAGER, "UnmanagedVMsManagerImpl.importExternalKvmVirtualMachine")),
     cloudstack_text="",
     fix="choose an offering that matches the VM if its size must be kept",
-)
-OFFERING_CPUSPEED_NOT_COMPARED = Rule(
-    code="offering_cpuspeed_not_compared",
-    kind=WARNING,
-    title="on KVM a fixed offering's CPU speed is never compared with the VM's; the offering's speed is recorded",
-    apis=(IMPORT_UNMANAGED,),
-    sources=(OFFERING_CHECK,),
-    cloudstack_text="",
-    fix="none needed; pick an offering whose speed you want recorded",
 )
 CUSTOM_CPU_OUT_OF_RANGE = Rule(
     code="custom_offering_cpu_out_of_range",
@@ -169,7 +161,6 @@ RULES = (
     OFFERING_CPU_MISMATCH,
     OFFERING_MEMORY_MISMATCH,
     OFFERING_OVERRIDES_POWERED_OFF_VM,
-    OFFERING_CPUSPEED_NOT_COMPARED,
     CUSTOM_CPU_OUT_OF_RANGE,
     CUSTOM_MEMORY_OUT_OF_RANGE,
     CUSTOM_PARTLY_FIXED,
@@ -194,10 +185,12 @@ def _java_parse(value: Any) -> int | None:
 
 
 def is_dynamic(offering: Mapping[str, Any]) -> bool:
-    """``ServiceOfferingVO.isDynamic``: CPU, speed or memory unset."""
-    return any(_int(offering.get(key)) is None for key in ("cpunumber", "cpuspeed", "memory")) or bool(
-        offering.get("iscustomized") in (True, "true")
-    )
+    """``ServiceOfferingVO.isDynamic`` (CPU, speed or memory unset), which listServiceOfferings returns as
+    ``iscustomized``; inferred from the missing values only when that key is absent."""
+    flag = offering.get("iscustomized")
+    if flag is not None and str(flag).lower() in ("true", "false"):
+        return str(flag).lower() == "true"
+    return any(_int(offering.get(key)) is None for key in ("cpunumber", "cpuspeed", "memory"))
 
 
 def _detail(details: Mapping[str, Any], name: str) -> tuple[str, Any] | None:
@@ -220,7 +213,7 @@ def offering_findings(
     version: Version,
     *,
     api: str,
-    offering: Mapping[str, Any],
+    offering: Mapping[str, Any] | None,
     vm: Mapping[str, Any],
     details: Mapping[str, Any],
     global_max: Mapping[str, int] | None = None,
@@ -233,14 +226,23 @@ def offering_findings(
 
     found: list[Finding] = []
     cpu, memory = _int(vm.get("cpunumber")), _int(vm.get("memory"))
-    dynamic = is_dynamic(offering)
     if api in IMPORT_VM:
-        _import_vm_offering(version, offering, details, dynamic, hit)
+        if offering is not None:
+            _import_vm_offering(version, offering, details, is_dynamic(offering), hit)
         return found
     if not cpu or not memory:
-        what = f"vCPUs [{vm.get('cpunumber')}]" if not cpu else f"memory [{vm.get('memory')}]"
-        hit(VM_CPU_OR_MEMORY_ZERO, "cpunumber" if not cpu else "memory", f"CloudStack lists {what}")
+        for key, value, text in (
+            ("cpunumber", cpu, "CPU cores [%s] is not valid for importing VM [%s]."),
+            ("memory", memory, "Memory [%s] is not valid for importing VM [%s]."),
+        ):
+            if not value:
+                name = vm.get("name") or "…"
+                said = text.replace("%s", str(vm.get(key)), 1).replace("%s", str(name))
+                hit(VM_CPU_OR_MEMORY_ZERO, key, f"CloudStack lists {key} [{vm.get(key)}]", text=said)
         return found
+    if offering is None:
+        return found
+    dynamic = is_dynamic(offering)
     if dynamic:
         _custom(offering, vm, details, cpu, memory, global_max or {}, hit)
     else:
@@ -251,9 +253,10 @@ def offering_findings(
 
 def _fixed(offering: Mapping[str, Any], vm: Mapping[str, Any], cpu: int, memory: int, hit: Any) -> None:
     power = str(vm.get("powerstate") or "PowerUnknown")
+    powered_off = power.lower() == "poweroff"  # the enum's name; PowerUnknown counts as not off
     want_cpu, want_memory = _int(offering.get("cpunumber")), _int(offering.get("memory"))
     name = offering.get("name") or offering.get("id")
-    if power != "PowerOff":
+    if not powered_off:
         if cpu != want_cpu:
             hit(OFFERING_CPU_MISMATCH, "service_offering", f"{name} has {want_cpu} vCPUs, the VM {cpu} ({power})")
         if memory != want_memory:
@@ -264,12 +267,7 @@ def _fixed(offering: Mapping[str, Any], vm: Mapping[str, Any], cpu: int, memory:
         hit(
             OFFERING_OVERRIDES_POWERED_OFF_VM,
             "service_offering",
-            f"{name} has {want_cpu} vCPUs/{want_memory} MiB, the powered-off VM {cpu}/{memory}",
-        )
-    speed, want_speed = _int(vm.get("cpuspeed")), _int(offering.get("cpuspeed"))
-    if speed and want_speed and speed != want_speed:
-        hit(
-            OFFERING_CPUSPEED_NOT_COMPARED, "service_offering", f"{name} records {want_speed} MHz, the VM lists {speed}"
+            f"{name} has {want_cpu} vCPUs/{want_memory} MiB, the VM {cpu}/{memory} and is powered off",
         )
 
 

@@ -183,7 +183,8 @@ def match_pool(
 ) -> PoolMatch:
     """The pool ``getStoragePool`` picks for a listed disk (pools: listStoragePools rows of the zone)."""
     check_tags = version not in BEFORE_FIX_19_2_20_1  # d8c321d57a: 4.19.2+, 4.20.1+
-    zone_pools = [p for p in pools if not p.get("zoneid") or _same(p.get("zoneid"), zoneid)]
+    # the pools are the zone's (an empty zoneid: the caller listed them for the zone already)
+    zone_pools = [p for p in pools if not zoneid or not p.get("zoneid") or _same(p.get("zoneid"), zoneid)]
     host, path, name = disk.get("datastorehost"), disk.get("datastorepath"), disk.get("datastorename")
     misfit = None
 
@@ -234,6 +235,8 @@ def storage_findings(
     found: list[Finding] = []
     offering_tags = offering_tags or {}
     for disk in disks:
+        if not any(disk.get(key) for key in ("datastoretype", "datastorepath", "datastorename")):
+            continue  # not listed by CloudStack's agent (no datastore fields): nothing to match
         disk_id = str(disk.get("id"))
         where = f"disk {disk.get('label') or disk_id}"
         tags = offering_tags.get(disk_id, ())

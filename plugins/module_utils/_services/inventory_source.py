@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import (
-    fetch_macs_in_use,
+    fetch_network_usage,
     fetch_zone_catalog,
     planned_network_ids,
 )
@@ -275,7 +275,7 @@ def plan_all(
         taken = False
         for zone_id, network_ids in used.items():
             if zone_id in catalogs:
-                catalogs[zone_id]["macs_in_use"] = fetch_macs_in_use(client, network_ids)
+                catalogs[zone_id].update(fetch_network_usage(client, network_ids, catalogs[zone_id]["networks"]))
                 taken = taken or any(catalogs[zone_id]["macs_in_use"].values())
         if not taken:  # no MAC on those networks is in use: the first plans cannot conflict
             return

@@ -51,7 +51,7 @@ def test_problem_lines_render_planner_problems_once_each() -> None:
     ]
     assert plan_problem_lines(hosts) == [
         "row 1 web01: wave: 'zero' is not an integer >= 1. Fix: set wave to 1",
-        "web01: template: no template given. Fix: set template",
-        "db01: cluster: none. Fix: x",
+        "web01: [template_missing] template: no template given. Fix: set template",
+        "db01: [plan_problem] cluster: none. Fix: x",
         "app01: 2 problem(s) a b",
     ]

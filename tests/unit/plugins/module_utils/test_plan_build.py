@@ -147,13 +147,13 @@ def test_every_problem_of_a_vm_is_reported_in_one_run() -> None:
     assert sorted(p.code for p in plan.problems) == sorted(
         [
             "invalid_input",
-            "template_missing",
-            "offering_mismatch",
-            "nic_vlan_unknown",
+            "template_required_kvm",
+            "offering_cpu_mismatch_running",
+            "nic_network_unmapped",
             "ip_outside_cidr",
-            "mac_in_use",
-            "nic_adapter_mixed",
-            "disk_unmapped",
+            "mac_in_use_not_forced",
+            "nic_adapters_mixed",
+            "datadisk_mapping_count_mismatch",
         ]
     )
     lines = plan.problem_lines()
@@ -237,7 +237,7 @@ def test_domainid_without_account_is_a_problem() -> None:
     plan = build_import_plan(
         smoke_instance(), Wishes.from_mapping({**SMOKE_WISHES, "domainid": "dom"}), SMOKE_CATALOG, zone_id=ZONE
     )
-    assert [p.code for p in plan.problems] == ["owner_incomplete"]
+    assert [p.code for p in plan.problems] == ["domain_without_account"]
 
 
 def test_import_vm_plan() -> None:
@@ -303,4 +303,4 @@ def test_a_catalog_parsed_once_plans_like_the_raw_mapping() -> None:
     assert parse_catalog(parsed) is parsed
     for catalog in (raw, parsed, parsed):
         plan = build_import_plan(smoke_instance(), Wishes.from_mapping(SMOKE_WISHES), catalog, zone_id=ZONE)
-        assert [p.code for p in plan.problems] == ["mac_in_use"]
+        assert [p.code for p in plan.problems] == ["mac_in_use_not_forced"]

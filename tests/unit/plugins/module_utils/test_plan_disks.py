@@ -55,7 +55,7 @@ def test_single_root_disk_needs_no_offering() -> None:
 
 
 def test_no_disks_is_an_error() -> None:
-    assert codes(run([])[1]) == ["disk_none"]
+    assert codes(run([])[1]) == ["no_disks"]
 
 
 def test_explicit_map_by_id_and_label() -> None:
@@ -69,7 +69,7 @@ def test_explicit_map_by_id_and_label() -> None:
 def test_unmapped_data_disk_names_the_disk_and_both_fixes() -> None:
     result, findings = run([disk("0", 10), disk("1", 4), disk("2", 8)], {"disk_offerings": {"1": "Small"}})
     assert result == [{"disk": "1", "diskOffering": "do-5"}]
-    assert codes(findings) == ["disk_unmapped"]
+    assert codes(findings) == ["datadisk_mapping_count_mismatch"]
     problem = findings.problems[0]
     assert problem.field == "disk_offerings[2]"
     assert "disk 2 (vdc)" in problem.message and "disk 0 (vda)" in problem.message
@@ -89,7 +89,7 @@ def test_root_disk_can_be_chosen() -> None:
 
 def test_unknown_root_disk_still_reports_the_other_problems() -> None:
     _ignored, findings = run([disk("0", 10), disk("1", 4)], {"root_disk": "sdz"})
-    assert sorted(codes(findings)) == ["disk_unmapped", "unknown_key"]
+    assert sorted(codes(findings)) == ["datadisk_mapping_count_mismatch", "unknown_key"]
 
 
 @pytest.mark.parametrize(
@@ -146,7 +146,7 @@ def test_default_key_maps_every_other_data_disk() -> None:
 
 def test_explicit_fixed_offering_smaller_than_disk_quotes_cloudstack_sizes() -> None:
     _ignored, findings = run([disk("0", 10), disk("1", 20 + 1 / GIB)], {"disk_offerings": {"1": "Medium"}})
-    assert codes(findings) == ["disk_offering_too_small"]
+    assert codes(findings) == ["data_disk_offering_too_small"]
     problem = findings.problems[0]
     # CloudStack floors both sizes in its message, so it reads "20GB ... 20GB".
     assert "(ID: do-20) 20GB is found less than the size of disk(ID: 1) 20GB" in problem.message
@@ -162,32 +162,32 @@ def test_custom_offering_skips_the_size_comparison() -> None:
 def test_fixed_offering_of_size_zero_is_invalid() -> None:
     offerings = [{"id": "z", "name": "Zero", "disksize": 0, "iscustomized": False}]
     _ignored, findings = run([disk("0", 10), disk("1", 1)], {"disk_offerings": {"1": "Zero"}}, offerings)
-    assert codes(findings) == ["disk_offering_size_zero"]
+    assert codes(findings) == ["data_disk_offering_fixed_size_zero"]
 
 
 @pytest.mark.parametrize("gib", [None, 0])
 def test_data_disk_without_capacity(gib: float | None) -> None:
     _ignored, findings = run([disk("0", 10), disk("1", gib)], {"disk_offerings": {"1": "Custom"}})
-    assert codes(findings) == ["disk_size"]
+    assert codes(findings) == ["disk_size_invalid"]
 
 
 def test_root_without_capacity_is_fine_only_with_an_offering_root_size() -> None:
-    assert codes(run([disk("0", None)])[1]) == ["disk_root_size"]
+    assert codes(run([disk("0", None)])[1]) == ["disk_size_invalid"]
     assert run([disk("0", None)], root_size_fallback=True)[1].problems == []
 
 
 def test_root_without_controller() -> None:
     root = disk("0", 10)
     root["controller"] = ""
-    assert codes(run([root])[1]) == ["disk_root_controller"]
+    assert codes(run([root])[1]) == ["root_disk_controller_missing"]
 
 
 def test_data_disks_on_different_controllers() -> None:
     disks = [disk("0", 10, controller="ide"), disk("1", 1, controller="virtio"), disk("2", 1, "sda", "scsi")]
     _ignored, findings = run(disks, {"disk_offering_policy": "custom"})
-    assert codes(findings) == ["disk_controller_mixed"]
+    assert codes(findings) == ["data_disk_controllers_mixed"]
     message = findings.problems[0].message
-    assert "scsi: disk 2 (sda)" in message and "virtio: disk 1 (vdb)" in message
+    assert "disk 2 (sda): scsi" in message and "disk 1 (vdb): virtio" in message
 
 
 def test_root_on_another_controller_than_data_disks_is_allowed() -> None:

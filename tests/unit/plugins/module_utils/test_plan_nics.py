@@ -126,8 +126,9 @@ def test_network_in_another_zone_is_not_auto_matched() -> None:
 def test_unknown_vlan_without_mapping_asks_for_a_map(vlan: Any) -> None:
     networks, _ignored, findings = run([nic("0", MAC0, vlan)])
     assert networks == []
-    assert codes(findings) == ["nic_vlan_unknown"]
-    assert "first permitted network" in findings.problems[0].message
+    assert codes(findings) == ["nic_network_unmapped"]
+    expected = "first permitted network" if vlan == -1 else "no VLAN"
+    assert expected in findings.problems[0].message
     assert "nic_networks" in findings.problems[0].fix
 
 
@@ -217,7 +218,7 @@ def test_same_explicit_ip_on_two_nics_of_one_network() -> None:
 
 def test_mac_in_use_is_an_error_that_explains_forced() -> None:
     _ignored, _ignored, findings = run([nic("0", MAC0, 100)], macs={"L2-100": [MAC0.upper()]})
-    assert codes(findings) == ["mac_in_use"]
+    assert codes(findings) == ["mac_in_use_not_forced"]
     problem = findings.problems[0]
     assert problem.field == "forced" and MAC0 in problem.message
     assert "forced: true" in problem.fix and "new MAC" in problem.fix
@@ -244,13 +245,13 @@ def test_mac_in_use_on_another_network_is_fine() -> None:
 
 def test_mixed_adapter_types_are_one_problem_naming_the_nics() -> None:
     _ignored, _ignored, findings = run([nic("0", MAC0, 100, "virtio"), nic("1", MAC1, 100, "e1000")])
-    assert codes(findings) == ["nic_adapter_mixed"]
+    assert codes(findings) == ["nic_adapters_mixed"]
     assert "virtio" in findings.problems[0].message and "e1000" in findings.problems[0].message
 
 
 def test_invalid_mac_is_reported() -> None:
     _ignored, _ignored, findings = run([nic("0", "not-a-mac", 100)])
-    assert codes(findings) == ["nic_mac_invalid"]
+    assert codes(findings) == ["mac_invalid"]
 
 
 def test_system_and_non_guest_networks_are_never_matched() -> None:
@@ -262,4 +263,9 @@ def test_system_and_non_guest_networks_are_never_matched() -> None:
 def test_every_nic_problem_is_reported_in_one_pass() -> None:
     nics = [nic("0", MAC0, 999), nic("1", MAC1, -1, "e1000"), nic("2", "52:54:00:00:00:12", 100)]
     _ignored, _ignored, findings = run(nics, {"nic_ips": {"2": "x"}}, macs={"l2-100": ["52:54:00:00:00:12"]})
-    assert sorted(codes(findings)) == ["mac_in_use", "nic_adapter_mixed", "nic_vlan_no_match", "nic_vlan_unknown"]
+    assert sorted(codes(findings)) == [
+        "mac_in_use_not_forced",
+        "nic_adapters_mixed",
+        "nic_network_unmapped",
+        "nic_vlan_no_match",
+    ]

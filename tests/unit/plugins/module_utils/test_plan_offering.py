@@ -48,26 +48,33 @@ def codes(findings: Findings) -> list[str]:
 def test_fixed_offering_matching_exactly() -> None:
     offering, details, findings = run(vm(), {"service_offering": "medium"})
     assert offering is not None and offering["id"] == "so-2x2"
+    # the VM's cpuspeed (500) differs from the offering's (1000): KVM never compares speeds
     assert details == {} and findings.problems == [] and findings.notes == []
 
 
 @pytest.mark.parametrize(
     ("cpu", "memory", "fragments"),
     [
-        (4, 2048, ["2 CPU cores do not match VM CPU cores 4"]),
-        (2, 4096, ["2048MB memory does not match VM memory 4096MB"]),
-        (1, 512, ["CPU cores 1", "VM memory 512MB"]),
+        (4, 2048, {"offering_cpu_mismatch_running": "Medium has 2 vCPUs, the VM 4 (PowerOn)"}),
+        (2, 4096, {"offering_memory_mismatch_running": "Medium has 2048 MiB, the VM 4096 (PowerOn)"}),
+        (
+            1,
+            512,
+            {
+                "offering_cpu_mismatch_running": "the VM 1 (PowerOn)",
+                "offering_memory_mismatch_running": "the VM 512 (PowerOn)",
+            },
+        ),
     ],
 )
-def test_fixed_offering_mismatch_on_running_vm(cpu: int, memory: int, fragments: list[str]) -> None:
+def test_fixed_offering_mismatch_on_running_vm(cpu: int, memory: int, fragments: dict[str, str]) -> None:
     _ignored, _ignored, findings = run(vm(cpu, memory), {"service_offering": "so-2x2"})
-    assert codes(findings) == ["offering_mismatch"]
-    problem = findings.problems[0]
-    for fragment in fragments:
-        assert fragment in problem.message
-    assert "power state: PowerOn" in problem.message
-    assert "custom offering" in problem.fix and "shut the VM off" in problem.fix
-    assert "Custom (so-free)" in problem.fix
+    assert codes(findings) == list(fragments)
+    for problem in findings.problems:
+        assert fragments[problem.code] in problem.message
+        assert "not in powered off state" in problem.message  # CloudStack's text
+        assert "custom offering" in problem.fix and "shut the VM off" in problem.fix
+        assert "Custom (so-free)" in problem.fix
 
 
 def test_mismatch_fix_lists_fixed_offerings_that_do_match() -> None:
@@ -78,14 +85,15 @@ def test_mismatch_fix_lists_fixed_offerings_that_do_match() -> None:
 @pytest.mark.parametrize("power", ["PowerUnknown", ""])
 def test_unknown_power_state_counts_as_not_off(power: str) -> None:
     _ignored, _ignored, findings = run(vm(4, 4096, power=power), {"service_offering": "Medium"})
-    assert codes(findings) == ["offering_mismatch"]
+    assert codes(findings) == ["offering_cpu_mismatch_running", "offering_memory_mismatch_running"]
 
 
 @pytest.mark.parametrize("power", ["PowerOff", "poweroff"])
 def test_fixed_offering_mismatch_on_powered_off_vm_is_a_note(power: str) -> None:
     _ignored, details, findings = run(vm(4, 4096, power=power), {"service_offering": "Medium"})
     assert findings.problems == [] and details == {}
-    assert "powered off" in findings.notes[0].message and "2 vCPUs and 2048 MiB" in findings.notes[0].message
+    note = findings.notes[0].message
+    assert "powered off" in note and "2 vCPUs/2048 MiB" in note and "offering_overrides_powered_off_vm" in note
 
 
 def test_custom_unconstrained_takes_cpu_memory_and_speed_from_the_vm() -> None:
@@ -102,9 +110,9 @@ def test_custom_unconstrained_user_cpu_speed_wins_over_the_vm() -> None:
 @pytest.mark.parametrize("speed", [0, None, -1])
 def test_custom_unconstrained_without_any_speed_is_an_error(speed: Any) -> None:
     _ignored, details, findings = run(vm(speed=speed), {"service_offering": "Custom"})
-    assert codes(findings) == ["cpuspeed_missing"]
+    assert codes(findings) == ["custom_offering_cpuspeed_missing"]
     assert "cpuSpeed" not in details
-    assert "details.cpuSpeed" in findings.problems[0].fix
+    assert "details cpuSpeed" in findings.problems[0].fix
 
 
 def test_custom_constrained_within_range_sends_no_speed() -> None:
@@ -116,7 +124,15 @@ def test_custom_constrained_within_range_sends_no_speed() -> None:
 @pytest.mark.parametrize(("cpu", "memory", "count"), [(8, 2048, 1), (2, 256, 1), (16, 16384, 2)])
 def test_custom_constrained_out_of_range(cpu: int, memory: int, count: int) -> None:
     _ignored, _ignored, findings = run(vm(cpu, memory), {"service_offering": "so-box"})
-    assert codes(findings) == ["offering_range"] * count
+    expected = [
+        code
+        for code, bad in (
+            ("custom_offering_cpu_out_of_range", cpu > 4),
+            ("custom_offering_memory_out_of_range", not 512 <= memory <= 8192),
+        )
+        if bad
+    ]
+    assert codes(findings) == expected and len(expected) == count
 
 
 def test_constraints_are_also_read_from_top_level_keys() -> None:
@@ -125,7 +141,7 @@ def test_constraints_are_also_read_from_top_level_keys() -> None:
         {"service_offerings": [{"id": "x", "name": "X", "iscustomized": True, "cpuspeed": 1, "maxcpunumber": 2}]}
     )
     plan_offering(vm(4), Wishes.from_mapping({"service_offering": "x"}), catalog, findings)
-    assert codes(findings) == ["offering_range"]
+    assert codes(findings) == ["custom_offering_cpu_out_of_range"]
 
 
 def test_user_cpu_number_is_overridden_by_the_vm_with_a_note() -> None:
@@ -139,10 +155,10 @@ def test_user_cpu_number_is_overridden_by_the_vm_with_a_note() -> None:
 @pytest.mark.parametrize(
     ("cpu", "memory", "expected"),
     [
-        (0, 2048, ["vm_cpu_invalid"]),
-        (None, 2048, ["vm_cpu_invalid"]),
-        (2, 0, ["vm_memory_invalid"]),
-        (None, None, ["vm_cpu_invalid", "vm_memory_invalid"]),
+        (0, 2048, ["vm_cpu_or_memory_zero"]),
+        (None, 2048, ["vm_cpu_or_memory_zero"]),
+        (2, 0, ["vm_cpu_or_memory_zero"]),
+        (None, None, ["vm_cpu_or_memory_zero", "vm_cpu_or_memory_zero"]),
     ],
 )
 def test_zero_cpu_or_memory_uses_cloudstack_texts(cpu: Any, memory: Any, expected: list[str]) -> None:
@@ -169,8 +185,8 @@ def test_import_vm_without_cpunumber_and_fixed_offering_compares_nothing() -> No
 def test_import_vm_with_custom_offering_needs_cpu_from_details() -> None:
     external = {"name": "ext1", "memory": 1024, "cpuspeed": 1024, "powerstate": "PowerOff"}
     _ignored, _ignored, findings = run(external, {"service_offering": "Custom"}, for_import_vm=True)
-    assert codes(findings) == ["detail_missing"]
-    assert findings.problems[0].field == "details.cpuNumber"
+    assert codes(findings) == ["external_custom_offering_details"]
+    assert findings.problems[0].field == "details" and "cpuNumber" in findings.problems[0].message
     _ignored, details, findings = run(
         external, {"service_offering": "Custom", "details": {"cpuNumber": 2}}, for_import_vm=True
     )

@@ -116,16 +116,17 @@ def test_external_import_with_a_custom_offering_no_longer_doubles_its_message() 
     plan = build_import_plan(
         _external_instance(), Wishes.from_mapping(wishes), catalog, cluster_id="c1", zone_id="z1", for_import_vm=True
     )
-    assert [problem.code for problem in plan.problems] == ["detail_missing"]
+    assert [problem.code for problem in plan.problems] == ["external_custom_offering_details"]
     with pytest.raises(ProblemsError) as caught:
         plan.raise_for_problems()
     text = str(caught.value)
     assert text.splitlines() == [
         "1 problem(s) prevent importing exth-vm:",
-        "exth-vm: details.cpuNumber: the VM data has no cpuNumber and the offering is custom; CloudStack requires "
-        "detail 'cpuNumber'. Fix: set details.cpuNumber",
+        "exth-vm: details: custom offering Custom and no details cpuNumber; importVm on CloudStack 4.22.0 fails "
+        "('Import failed for Vm: … while finding deployment destination'). Fix: pass details cpuNumber, memory "
+        "(and cpuSpeed when the offering has none), or use a fixed offering",
     ]
-    assert text.count("details.cpuNumber") == 2  # the field once, the fix once
+    assert text.count("details cpuNumber") == 2  # the message once, the fix once
     assert text.count("Fix:") == 1 and text.count("exth-vm") == 2
     assert caught.value.to_result()["problems"] == [plan.problems[0].as_dict()]
 

@@ -227,7 +227,6 @@ SERVER_CASES = [
     ServerCase(
         "offering_overrides_powered_off_vm", V22, offering, {"offering": {**FIXED, "memory": 4096}, "vm": OFF_VM}
     ),
-    ServerCase("offering_cpuspeed_not_compared", V22, offering, {"offering": {**FIXED, "cpuspeed": 2000}}),
     ServerCase(
         "custom_offering_cpu_out_of_range",
         V22,
