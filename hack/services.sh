@@ -34,8 +34,9 @@ fi
 as_root mkdir -p /run/sshd
 if ! pgrep -x sshd >/dev/null; then log "starting sshd"; as_root /usr/sbin/sshd; fi
 
-# Bridges for test domains: CloudStack-style names, one of them carrying a VLAN by its name.
-for br in cloudbr0 cloudbr1 breth1-100 breth1-200; do
+# Bridges for test domains: CloudStack-style names, each carrying a VLAN by its name. breth1-400 is
+# the main job's VLAN that no CloudStack network carries until its networks step creates one.
+for br in cloudbr0 cloudbr1 breth1-100 breth1-200 breth1-400; do
   if ! ip link show "$br" >/dev/null 2>&1; then
     as_root ip link add "$br" type bridge
   fi

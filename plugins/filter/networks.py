@@ -51,6 +51,28 @@ def network_report_csv(rows: Any) -> str:
     return np.dump_csv(_rows(rows, "network_report_csv"), np.NIC_COLUMNS)
 
 
+def network_sources_from_hostvars(hosts: Any) -> dict[str, Any]:
+    """network_discovery_info sources from the acs.ingest.unmanaged inventory's hosts: the clusters of its
+    CloudStack-host VMs, its external hosts and its libvirt URIs, each with the zone the VMs go to."""
+    clusters: list[str] = []
+    external: dict[str, dict[str, Any]] = {}
+    uris: dict[str, dict[str, Any]] = {}
+    for hv in _rows(hosts, "network_sources_from_hostvars"):
+        source, location, zone = hv.get("acs_source"), hv.get("acs_location"), hv.get("acs_zone_id")
+        if source == "cloudstack" and hv.get("acs_cluster_id"):
+            name = str(hv.get("acs_cluster_name") or hv["acs_cluster_id"])
+            if name not in clusters:
+                clusters.append(name)
+        elif source == "external" and location:
+            external.setdefault(str(location), {"host": str(location), "zone": zone})
+        elif source == "libvirt" and location:
+            entry: dict[str, Any] = {"uri": str(location)}
+            if zone:
+                entry["zone"] = zone
+            uris.setdefault(str(location), entry)
+    return {"clusters": clusters, "external_hosts": list(external.values()), "libvirt_uris": list(uris.values())}
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
@@ -60,4 +82,5 @@ class FilterModule:
             "network_plan_merge": network_plan_merge,
             "network_plan_tasks": network_plan_tasks,
             "network_report_csv": network_report_csv,
+            "network_sources_from_hostvars": network_sources_from_hostvars,
         }

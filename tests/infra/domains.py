@@ -39,7 +39,7 @@ import pytest
 DEFAULT_URI = os.environ.get("ACS_INGEST_TEST_LIBVIRT_URI", "qemu:///system")
 # Under /var/lib/libvirt/images so the qemu user can reach the files through the 0711 parents.
 DEFAULT_IMAGE_ROOT = Path(os.environ.get("ACS_INGEST_TEST_IMAGE_ROOT", "/var/lib/libvirt/images/acs-ingest-tests"))
-TEST_BRIDGES = ("cloudbr0", "cloudbr1", "breth1-100", "breth1-200")
+TEST_BRIDGES = ("cloudbr0", "cloudbr1", "breth1-100", "breth1-200", "breth1-400")
 
 # libvirt-python prints every error to stderr by default, even the ones we expect and catch
 # (e.g. a transient domain vanishing on destroy); the exceptions still carry the message.

@@ -8,6 +8,8 @@ only sets the stage, runs the steps in order and prints what happened.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -58,6 +60,8 @@ def create_demo_domains(factory: DomainFactory) -> None:
     )
     factory.create("cache01", cputune_shares=shares, persistent=False, nics=[NicSpec("breth1-200")])
     factory.create("old01", running=False, nics=[NicSpec("breth1-100")])
+    # VLAN 400: no CloudStack network carries it until the networks step creates one
+    factory.create("app01", cputune_shares=shares, nics=[NicSpec("breth1-400")])
 
 
 def demo_seed(image_dir: Path) -> dict:
@@ -65,7 +69,7 @@ def demo_seed(image_dir: Path) -> dict:
     bridges. This kernel has no 802.1Q, so the simulated agent reads a prepared /proc + /sys root
     (the same files CloudStack's agent reads, facts §3.1)."""
     root = WORKDIR / "kvm1-root"
-    for bridge, vlan in (("breth1-100", 100), ("breth1-200", 200)):
+    for bridge, vlan in (("breth1-100", 100), ("breth1-200", 200), ("breth1-400", 400)):
         port = f"eth1.{vlan}"
         (root / "sys/class/net" / bridge / "brif" / port).mkdir(parents=True, exist_ok=True)
         (root / "proc/net/vlan").mkdir(parents=True, exist_ok=True)
@@ -78,6 +82,33 @@ def demo_seed(image_dir: Path) -> dict:
     pool = {"name": "demo-pool", "path": str(image_dir), "type": "Filesystem", "cluster": "cluster1"}
     zone["storagepools"].append(pool)
     return seed
+
+
+def network_discovery_vars() -> str:
+    """How the networks step reads kvm1: its libvirt is this machine's, its /sys and /proc the prepared root."""
+    return json.dumps(
+        {
+            "acs_network_discovery": {
+                "host_uris": {"kvm1": URI},
+                "vlan_root": str(WORKDIR / "kvm1-root"),
+                "name_filter": f"^{PREFIX}",
+            }
+        }
+    )
+
+
+def edit_csv(path: Path, key: str, wanted: str, changes: dict[str, str]) -> None:
+    """What the operator does in a spreadsheet: change cells of the row whose ``key`` column is ``wanted``."""
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    for row in rows:
+        if row[key] == wanted:
+            row.update(changes)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue())
+    print(f"  edited {path.name}, row {key}={wanted}: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
 
 
 def write_inventory() -> Path:
@@ -199,11 +230,42 @@ def main() -> int:
         print_instances(cloud_view.stdout, "importable according to CloudStack")
         env.pop("ANSIBLE_STDOUT_CALLBACK")
         inventory = write_inventory()
+        discovery = network_discovery_vars()
+        playbook("networks: every network the unmanaged VMs use, and the missing ones", inventory, "networks", env,
+                 "-e", discovery)  # fmt: skip
+        print(textwrap.indent((WORKDIR / "acs-plan" / "network-report.csv").read_text(), "  | "))
+        print(textwrap.indent((WORKDIR / "acs-plan" / "networks.csv").read_text(), "  | "))
+        banner("edit: VLAN 400 becomes a Shared network with an address range")
+        edit_csv(
+            WORKDIR / "acs-plan" / "networks.csv",
+            "vlan",
+            "400",
+            {
+                "type": "Shared",
+                "gateway": "10.44.0.1",
+                "netmask": "255.255.255.0",
+                "start_ip": "10.44.0.10",
+                "end_ip": "10.44.0.99",
+            },  # fmt: skip
+        )
+        create = ["-e", discovery, "-e", "acs_networks_create=true"]
+        playbook("networks: create, in check mode first", inventory, "networks", env, *create, "--check", "--diff")
+        playbook("networks: create the missing networks", inventory, "networks", env, *create)
+        playbook("networks: create again (changed=0)", inventory, "networks", env, *create)
         playbook("discover: write the editable plan (CSV + YAML)", inventory, "discover", env)
         print(textwrap.indent((WORKDIR / "acs-plan" / "plan.csv").read_text(), "  | "))
+        banner("edit: app01 keeps its two addresses (the first is imported, the second added afterwards)")
+        edit_csv(WORKDIR / "acs-plan" / "plan.csv", "vm", f"{PREFIX}app01", {"nic_ips": "0=10.44.0.20,10.44.0.21"})
         playbook("validate: check mode over the whole plan", inventory, "validate", env)
         playbook("import: wave by wave, with a report", inventory, "import", env)
         playbook("import again: already managed VMs are skipped (changed=0)", inventory, "import", env)
+        playbook("fix-ups: secondary IPs added, restarts reported", inventory, "fixups", env)
+        playbook(
+            "fix-ups with the opt-in restart (downtime) for console access", inventory, "fixups", env,
+            "-e", "acs_fixups_restart=true",
+        )  # fmt: skip
+        playbook("fix-ups again (changed=0)", inventory, "fixups", env, "-e", "acs_fixups_restart=true")
+        print(textwrap.indent((WORKDIR / "acs-report" / "fixups-report.csv").read_text(), "  | "))
         playbook(
             "unmanage one VM: CloudStack 4.22 persists its domain",
             inventory,

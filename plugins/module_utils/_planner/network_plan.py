@@ -138,23 +138,20 @@ def _yaml() -> Any:
     return yaml
 
 
+def _yaml_cell(name: str, value: Any) -> Any:
+    if name in LIST_COLUMNS:
+        return [_text(v) for v in value or []]
+    if name == "create":  # the same file whether the cell came from discovery (bool) or a CSV ('yes')
+        parsed = parse_bool(value)
+        return parsed if parsed is not None else _text(value)
+    return _text(value)
+
+
 def dump_yaml(rows: Iterable[Mapping[str, Any]]) -> str:
     doc = {
         "networks_plan_version": NETWORKS_PLAN_VERSION,
         "columns": {name: help_text for name, _e, help_text in NETWORK_COLUMNS},
-        "networks": [
-            {
-                name: (
-                    [_text(v) for v in row.get(name) or []]
-                    if name in LIST_COLUMNS
-                    else row.get(name)
-                    if isinstance(row.get(name), bool)
-                    else _text(row.get(name))
-                )
-                for name in NETWORK_COLUMN_NAMES
-            }
-            for row in rows
-        ],
+        "networks": [{name: _yaml_cell(name, row.get(name)) for name in NETWORK_COLUMN_NAMES} for row in rows],
     }
     return _yaml().safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True)
 

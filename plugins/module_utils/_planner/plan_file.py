@@ -333,9 +333,27 @@ def merge_rows(existing: Sequence[Mapping[str, Any]], discovered: Sequence[Mappi
             for name in EDITABLE:
                 if name in previous:
                     new[name] = previous[name]
+            for name in NIC_MAP_COLUMNS:
+                new[name] = _merge_nic_map(previous.get(name), row.get(name), row.get("nics"))
         # normalised, so a plan written from discovery and one read back dump identically
         merged.append(normalize_row(new)[0])
     return sort_rows(merged)
+
+
+# Per-NIC cells: the operator's entries win, and a NIC they do not mention gets the new discovery's
+# choice, e.g. the network that carries its VLAN now that the networks step created it.
+NIC_MAP_COLUMNS = ("nic_networks", "nic_ips")
+
+
+def _merge_nic_map(previous: Any, discovered: Any, nics_cell: Any) -> dict[str, str]:
+    kept = dict(parse_map(previous)[0]) if previous not in (None, "") else {}
+    fresh = parse_map(discovered)[0] if discovered not in (None, "") else {}
+    macs = {key: value.split("/", 1)[0].lower() for key, value in parse_map(nics_cell)[0].items()}
+    mentioned = {key.lower() for key in kept}
+    for nic, value in fresh.items():
+        if nic.lower() not in mentioned and macs.get(nic, "") not in mentioned:
+            kept[nic] = value
+    return kept
 
 
 def sort_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
