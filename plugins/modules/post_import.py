@@ -20,7 +20,8 @@ description:
     CloudStack starts it, and a VM imported while running needs a start by CloudStack before its console
     works. Both are reported in RV(needs_restart) with a warning. With O(restart=true) the VM is stopped and
     started through CloudStack (downtime, warned about) and tagged C(acs.ingest.restarted), so a rerun does
-    not restart it again.
+    not restart it again. The tag is set to C(pending:<reasons>) before the stop, so when the start fails or
+    outlives O(timeout) the next run starts the VM instead of leaving it stopped.
   - Every refusal CloudStack would answer (NIC already on the network, network of another zone, hostname taken
     on the network, address outside the network's range or in use, the per-NIC limit of secondary IPs) is checked
     first, so a bad request fails with one message naming the option before anything changed.

@@ -71,7 +71,7 @@ def test_config_drive_and_console_restart_is_opt_in(acs_sim_factory, kvm_domains
 
     before_db = store_rows(sim, "vm", "nic", "tag")
     preview = run_module(tmp_path, "post_import", args(dom.name, restart=True), env, check=True, diff=True)
-    assert preview["changed"] and [a["action"] for a in preview["actions"]] == ["stop", "start", "tag"]
+    assert preview["changed"] and [a["action"] for a in preview["actions"]] == ["tag", "stop", "start", "tag", "tag"]
     assert store_rows(sim, "vm", "nic", "tag") == before_db
     assert domain_uuid_and_state(dom.name)[1] == libvirt.VIR_DOMAIN_RUNNING
     assert not {"stopVirtualMachine", "startVirtualMachine"} & set(commands(preview))
@@ -88,6 +88,30 @@ def test_config_drive_and_console_restart_is_opt_in(acs_sim_factory, kvm_domains
 
     again = run_module(tmp_path, "post_import", args(dom.name, restart=True), env)
     assert not again["changed"] and again["needs_restart"] == [] and again["actions"] == []
+
+
+def test_a_restart_whose_start_failed_is_finished_by_the_next_run(
+    acs_sim_factory, kvm_domains, installed_collection, tmp_path
+):
+    sim = acs_sim_factory(profile="4.22", knobs={"job_duration": 0.3})
+    env = sim_env(sim, tmp_path / "journal", installed_collection)
+    dom = kvm_domains("pihalf", bridges=("breth1-100",))
+    vm = import_vm(sim, dom.name, {"0": ("l2-vlan100", None)})
+    sim.set_knobs(faults={"startVirtualMachine": {"error_5xx": 1.0}})
+    broken = run_module(tmp_path, "post_import", args(dom.name, restart=True), env)
+    assert broken.get("failed") and "startVirtualMachine" in broken["msg"]
+    listed = sim.call("listVirtualMachines", id=vm["id"])["virtualmachine"][0]
+    assert listed["state"] == "Stopped"
+    assert {t["key"]: t["value"] for t in listed["tags"]}["acs.ingest.restarted"] == "pending:console"
+
+    sim.set_knobs(faults={})
+    resumed = run_module(tmp_path, "post_import", args(dom.name), env)  # no restart=true needed to finish it
+    assert not resumed.get("failed"), resumed.get("msg")
+    assert resumed["restarted"] and commands(resumed).count("startVirtualMachine") == 1
+    listed = sim.call("listVirtualMachines", id=vm["id"])["virtualmachine"][0]
+    assert listed["state"] == "Running" and domain_uuid_and_state(dom.name)[1] == libvirt.VIR_DOMAIN_RUNNING
+    assert {t["key"]: t["value"] for t in listed["tags"]}["acs.ingest.restarted"] == "console"
+    assert not run_module(tmp_path, "post_import", args(dom.name, restart=True), env)["changed"]
 
 
 def test_secondary_ips_from_the_plan(acs_sim_factory, kvm_domains, installed_collection, tmp_path):

@@ -50,6 +50,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import 
 from ansible_collections.acs.ingest.plugins.module_utils._services.external_support import SOURCE_TAG
 
 RESTART_TAG = "acs.ingest.restarted"
+PENDING = "pending:"  # RESTART_TAG's value while a restart is under way
 RESTART_REASONS = ("config_drive", "console")
 _SPLIT = re.compile(r"[\s,]+")
 
@@ -252,13 +253,35 @@ class PostImport:
 
     def imported_live(self, vm: dict[str, Any]) -> bool:
         tags = {t.get("key"): t.get("value") for t in vm.get("tags") or []}
-        if RESTART_TAG in tags:
+        if RESTART_TAG in tags and not str(tags[RESTART_TAG]).startswith(PENDING):
             return False  # CloudStack has started it since (we did)
         if self.request.imported_live is not None:
             return bool(self.request.imported_live)
         return str(vm.get("state")) == "Running" and SOURCE_TAG not in tags
 
+    def _tag(self, vm: dict[str, Any], value: str, what: str, replace: bool) -> None:
+        tag = {"resourceids": vm["id"], "resourcetype": "UserVm", "tags": [{"key": RESTART_TAG, "value": value}]}
+        if replace:
+            self.act("tag", "deleteTags", {**tag, "tags": [{"key": RESTART_TAG}]}, "clear the restart mark")
+        self.act("tag", "createTags", tag, what)
+
+    def resume_restart(self, vm: dict[str, Any]) -> bool:
+        """Finish a restart an earlier run began (marked ``pending:``) and left the VM stopped: start it.
+
+        A running VM with the mark was not stopped (the stop failed) or was restarted without the final tag;
+        either way the restart is judged afresh below, as if never begun.
+        """
+        tags = {t.get("key"): str(t.get("value") or "") for t in vm.get("tags") or []}
+        value = tags.get(RESTART_TAG, "")
+        if not value.startswith(PENDING) or str(vm.get("state")) == "Running":
+            return False
+        self.act("start", "startVirtualMachine", {"id": vm["id"]}, "start (finishing an earlier restart)")
+        self._tag(vm, value.removeprefix(PENDING), "remember the restart", replace=True)
+        return True
+
     def restart(self, vm: dict[str, Any]) -> tuple[list[str], bool]:
+        if self.resume_restart(vm):
+            return [], True
         networks = {str(n.get("networkid")): self.network(str(n.get("networkid"))) for n in vm.get("nic") or []}
         findings = restart_findings(self.version, vm, networks, imported_live=self.imported_live(vm))
         reasons = [restart_reason(f) for f in findings]
@@ -275,18 +298,13 @@ class PostImport:
         self.warn(
             f"VM {vm.get('instancename')} is stopped and started through CloudStack ({', '.join(chosen)}): downtime"
         )
+        # Marked first: if the start fails or outlives the timeout, the next run starts the VM instead of
+        # finding it stopped and leaving it so (a stopped VM needs no restart of its own).
+        pending = any(t.get("key") == RESTART_TAG for t in vm.get("tags") or [])
+        self._tag(vm, PENDING + ",".join(chosen), "mark the restart as begun", replace=pending)
         self.act("stop", "stopVirtualMachine", {"id": vm["id"]}, "stop (downtime starts)")
         self.act("start", "startVirtualMachine", {"id": vm["id"]}, "start (CloudStack defines the domain)")
-        self.act(
-            "tag",
-            "createTags",
-            {
-                "resourceids": vm["id"],
-                "resourcetype": "UserVm",
-                "tags": [{"key": RESTART_TAG, "value": ",".join(chosen)}],
-            },
-            "remember the restart",
-        )
+        self._tag(vm, ",".join(chosen), "remember the restart", replace=True)
         return reasons, True
 
     def act(self, kind: str, command: str, params: dict[str, Any], what: str) -> dict[str, Any] | None:
@@ -343,7 +361,9 @@ def _state(vm: Mapping[str, Any]) -> dict[str, Any]:
             for n in vm.get("nic") or []
         ],
         "config_drive": bool((vm.get("details") or {}).get("configDriveLocation")),
-        "restarted_by_acs_ingest": any(t.get("key") == RESTART_TAG for t in vm.get("tags") or []),
+        "restarted_by_acs_ingest": any(
+            t.get("key") == RESTART_TAG and not str(t.get("value")).startswith(PENDING) for t in vm.get("tags") or []
+        ),
     }
 
 

@@ -143,7 +143,8 @@ def test_restart_needs_are_reported_and_opt_in(sim, client) -> None:
     assert reported["needs_restart"] == ["config_drive", "console"] and reported["actions"] == []
     assert "needs a stop and start through CloudStack (config_drive, console)" in warnings[0]
     planned, warnings = run(client, check=True, instance_name="cd01", restart=True, restart_for=["config_drive"])
-    assert [a["action"] for a in planned["actions"]] == ["stop", "start", "tag"]
+    assert [a["action"] for a in planned["actions"]] == ["tag", "stop", "start", "tag", "tag"]
+    assert planned["actions"][0]["api_call"]["params"]["tags[0].value"] == "pending:config_drive"
     assert "downtime" in warnings[0] and planned["changed"]
 
 
@@ -174,3 +175,28 @@ def test_bad_input(sim, client) -> None:
     imported(sim, "bad02", [("shared-vlan300", "10.30.0.80")])
     with pytest.raises(ProblemsError):
         run(client, instance_name="bad02", secondary_ips={"0": "not-an-ip"})
+
+
+def test_a_restart_an_earlier_run_began_is_finished(sim, client) -> None:
+    imported(sim, "half01", [("l2-vlan100", None)], state="Stopped")
+    vm = sim.store.first("vm", name="half01")
+    sim.store.put("tag", {"key": "acs.ingest.restarted", "value": "pending:console", "resourceid": vm["id"],
+                          "resourcetype": "UserVm"})  # fmt: skip
+    planned, _warnings = run(client, check=True, instance_name="half01")  # even without restart=true
+    assert [a["api_call"]["command"] for a in planned["actions"]] == ["startVirtualMachine", "deleteTags", "createTags"]
+    assert planned["actions"][2]["api_call"]["params"]["tags[0].value"] == "console" and planned["restarted"]
+
+
+def test_a_running_vm_with_a_stale_mark_is_judged_afresh(sim, client) -> None:
+    imported(sim, "stale01", [("l2-vlan100", None)], state="Running")
+    vm = sim.store.first("vm", name="stale01")
+    sim.store.put("tag", {"key": "acs.ingest.restarted", "value": "pending:console", "resourceid": vm["id"],
+                          "resourcetype": "UserVm"})  # fmt: skip
+    reported, _warnings = run(client, check=True, instance_name="stale01")
+    assert reported["needs_restart"] == ["console"] and not reported["restarted"]
+    planned, _warnings = run(client, check=True, instance_name="stale01", restart=True)
+    assert [a["api_call"]["command"] for a in planned["actions"]][:3] == [
+        "deleteTags",
+        "createTags",
+        "stopVirtualMachine",
+    ]
