@@ -23,12 +23,17 @@ description:
   - CloudStack leaves its converted copies (C(<temppath><uuid>)) on the external host. After a successful import
     the module removes exactly those it can prove this import created (new since the job started, CloudStack's
     UUID name, owned by the SSH user, qcow2 of a source disk's size), unless O(remove_temp_copies=false).
-  - When the job outlives O(timeout), a marker with the job id stays in O(temppath); the next run waits for that
-    job instead of starting a second copy, then tags the VM and cleans up.
+  - The job id is noted before the job is submitted, for V(external) in a marker in O(temppath) on the external
+    host, for V(local)/V(shared) in O(job_journal). When the job outlives O(timeout), the task returns
+    C(state=pending) and the C(jobid) (it does not fail); the next run waits for that job instead of starting a
+    second copy, then tags the VM and cleans up.
+  - listVmsForImport reports no vCPU count. With a custom offering, C(cpuNumber) and C(memory) are taken from the
+    domain the pre-flight reads over libvirt unless O(details) gives them; RV(sizing) says where each came from.
 author:
   - acs.ingest contributors (@acs-ingest)
 extends_documentation_fragment:
   - acs.ingest.connection
+  - acs.ingest.job_wait
   - acs.ingest.attributes
   - acs.ingest.attributes.ACTIONS
 options:
@@ -90,16 +95,31 @@ options:
     type: str
     required: true
   nic_networks:
-    description: NIC id (V(0), V(1), ...) to network name or id. Unmapped NICs get the planner's VLAN match.
-    type: dict
+    description:
+      - Network for each NIC, as for M(acs.ingest.import_unmanaged). Keys are NIC ids (V(0), V(1), ...), MAC
+        addresses or positions; values are network ids or names. Unmapped NICs get the planner's match.
+    type: raw
   nic_ips:
-    description: NIC id to IPv4 address or V(auto).
-    type: dict
+    description: IPv4 address or V(auto) for each NIC on a network that is not L2, keyed like O(nic_networks).
+    type: raw
   disk_offerings:
-    description: Data disk id to disk offering name or id; every disk but the root disk needs one.
-    type: dict
+    description:
+      - Disk offering for each data disk, keyed by disk id, label (V(vdb)) or position; values are disk offering
+        ids or names. The key V(default) applies to every data disk not listed.
+    type: raw
+  disk_offering_policy:
+    description:
+      - How to choose offerings for data disks O(disk_offerings) does not cover.
+      - V(custom) uses a custom-size offering, V(smallest_fit) the smallest fixed offering not smaller than the disk.
+    type: str
+    choices: [custom, smallest_fit]
+  root_disk:
+    description: The disk that boots (id or label) when it is not the first disk.
+    type: str
   details:
-    description: Custom offering details such as C(cpuNumber), C(cpuSpeed), C(memory).
+    description:
+      - Custom offering details such as C(cpuNumber), C(cpuSpeed), C(memory). A value given here wins over the one
+        read from the domain.
     type: dict
   diskpath:
     description: File name of the qcow2 inside O(storage_pool) (V(local)/V(shared)).
@@ -126,7 +146,9 @@ options:
     type: bool
     default: true
   timeout:
-    description: Seconds to wait for the import job (the disk copy). On expiry a rerun resumes waiting.
+    description:
+      - Seconds to wait for the import job (the disk copy). A job still running then is reported with
+        C(state=pending) and its C(jobid), not as a failure; a rerun resumes waiting.
     type: int
     default: 3600
 notes:
@@ -167,6 +189,25 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+state:
+  description:
+    - V(imported) when this run (or an earlier run's job it awaited) imported the VM, V(present) when it was
+      imported already (found by its source tag), V(pending) when the import job is still running (see RV(jobid)),
+      V(would_import) in check mode.
+  returned: success
+  type: str
+  sample: imported
+jobid:
+  description: The importVm job id; rerun the task to await it.
+  returned: when state is pending
+  type: str
+sizing:
+  description:
+    - The C(cpuNumber) and C(memory) details sent, each with its C(value) and the C(source) it came from
+      (listVmsForImport, O(details), or the domain read over libvirt).
+  returned: when planned for an external source
+  type: dict
+  sample: {"cpuNumber": {"value": "2", "source": "the domain's <vcpu> on 192.0.2.10, read over libvirt"}}
 vm:
   description: The imported (or already imported) VM.
   returned: when it exists
@@ -211,8 +252,12 @@ api_calls:
   elements: dict
 """
 
+from typing import Any
+
 from ansible_collections.acs.ingest.plugins.module_utils._ansible.module import AcsModule
+from ansible_collections.acs.ingest.plugins.module_utils._ansible.specs import job_wait_argument_spec
 from ansible_collections.acs.ingest.plugins.module_utils._services.external_import import run_import
+from ansible_collections.acs.ingest.plugins.module_utils._services.external_options import ExternalImportOptions
 
 ARGUMENT_SPEC = {
     "importsource": {"type": "str", "default": "external", "choices": ["external", "local", "shared"]},
@@ -230,9 +275,11 @@ ARGUMENT_SPEC = {
     "project": {"type": "str"},
     "template": {"type": "str", "required": True},
     "service_offering": {"type": "str", "required": True},
-    "nic_networks": {"type": "dict"},
-    "nic_ips": {"type": "dict"},
-    "disk_offerings": {"type": "dict"},
+    "nic_networks": {"type": "raw"},
+    "nic_ips": {"type": "raw"},
+    "disk_offerings": {"type": "raw"},
+    "disk_offering_policy": {"type": "str", "choices": ["custom", "smallest_fit"]},
+    "root_disk": {"type": "str"},
     "details": {"type": "dict"},
     "diskpath": {"type": "str"},
     "storage_pool": {"type": "str"},
@@ -241,8 +288,13 @@ ARGUMENT_SPEC = {
     "shutdown": {"type": "bool", "default": False},
     "shutdown_timeout": {"type": "int", "default": 300},
     "remove_temp_copies": {"type": "bool", "default": True},
-    "timeout": {"type": "int", "default": 3600},
+    **job_wait_argument_spec(timeout=3600),
 }
+
+
+def run(mod: AcsModule) -> dict[str, Any]:
+    options = ExternalImportOptions.from_params(mod.params)  # every input error before the first API call
+    return run_import(mod.client, options, mod.context())
 
 
 def main() -> None:
@@ -255,7 +307,7 @@ def main() -> None:
         ],
         required_together=[("account", "domain")],
     )
-    acs.run(run_import)
+    acs.run(run)
 
 
 if __name__ == "__main__":

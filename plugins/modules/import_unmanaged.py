@@ -44,7 +44,8 @@ options:
         C(migrate_allowed), C(jobid) and C(key) (a label returned with the VM's result, e.g.
         the inventory host name). Module-level planning options are defaults for every entry.
       - Per VM the same guarantees as single mode hold (idempotent, journal, check mode). One
-        listUnmanagedInstances per cluster replaces the per-VM lookup.
+        listUnmanagedInstances per cluster replaces the per-VM lookup, and with several jobs in
+        flight one C(listAsyncJobs) per poll round replaces a C(queryAsyncJobResult) per job.
       - One VM failing does not stop the others. When any VM failed, the task fails after all
         VMs are done, with one line per failed VM in C(msg) and every VM in RV(vms).
       - Mutually exclusive with O(name).
@@ -141,47 +142,32 @@ options:
         instance (every NIC mapped, every data disk mapped). Cannot be combined with the
         planning options (O(template), O(service_offering), the maps, owner options...).
     type: dict
-  wait:
-    description:
-      - Wait for the import job to finish. With V(false) the task returns C(state=pending) and
-        the C(jobid) right after CloudStack accepted the job.
-    type: bool
-    default: true
   timeout:
     description:
-      - Seconds to wait for the import job. A job still running then is reported with
+      - Seconds to wait for an import job. A job still running then is reported with
         C(state=pending) and its C(jobid), not as a failure; it keeps running in CloudStack.
     type: int
     default: 1800
-  poll_interval:
-    description:
-      - Seconds before the first job poll. Later polls back off by 1.5x up to O(poll_max_interval).
-    type: float
-    default: 1.0
-  poll_max_interval:
-    description:
-      - Longest pause between two job polls, in seconds.
-    type: float
-    default: 10.0
   jobid:
     description:
       - Id of an import job an earlier run returned with C(state=pending). The module awaits it
         instead of importing. Not needed when the earlier run used the same O(job_journal).
     type: str
-  job_journal:
-    description:
-      - Directory where the module notes the id of each import job it submitted until it sees the
-        job finish, so that a rerun after a timeout awaits that job instead of importing again.
-      - If not set, the environment variable E(ACS_INGEST_JOB_JOURNAL) is used, else
-        C(~/.ansible/acs_ingest/jobs) on the host running the module (usually the controller).
-    type: path
 extends_documentation_fragment:
   - acs.ingest.connection
+  - acs.ingest.job_wait
   - acs.ingest.attributes
   - acs.ingest.attributes.ACTIONS
 notes:
   - The import APIs are root-admin only.
   - With O(forced=false), MAC conflicts are detected up front from the VMs already on the planned networks.
+  - Single mode (O(name)) and batch mode (O(instances)) are one engine; a single VM is a batch of one.
+  - Before it submits anything, the module lists this account's import jobs still in progress
+    (C(listAsyncJobs)). Jobs that no entry of O(job_journal) knows (for example from a controller
+    that was killed and whose journal is gone) are awaited first, because CloudStack cannot say
+    which VM they import and a second import of the same domain must never start.
+  - An import job that fails with error 530 and no known cause (for example cancelled by a
+    management-server restart) is submitted once more while the VM is still unmanaged.
 seealso:
   - module: acs.ingest.unmanaged_instance_info
   - module: acs.ingest.unmanage_vm
@@ -211,7 +197,7 @@ EXAMPLES = r"""
     disk_offering_policy: custom
   delegate_to: localhost
 
-- name: Bulk import from inventory hostvars (ids and plan precomputed, two API calls per VM)
+- name: Import from inventory hostvars (ids and plan precomputed, three API calls beyond polling)
   acs.ingest.import_unmanaged:
     cluster: "{{ acs_cluster_id }}"
     name: "{{ acs_instance.name }}"
@@ -308,10 +294,17 @@ problems:
   elements: dict
 """
 
-from ansible.module_utils.basic import env_fallback
+from typing import Any
+
 from ansible_collections.acs.ingest.plugins.module_utils._ansible.module import AcsModule
-from ansible_collections.acs.ingest.plugins.module_utils._services.import_batch import run_batch
-from ansible_collections.acs.ingest.plugins.module_utils._services.import_single import run_import
+from ansible_collections.acs.ingest.plugins.module_utils._ansible.specs import job_wait_argument_spec
+from ansible_collections.acs.ingest.plugins.module_utils._services.import_engine import run_import
+from ansible_collections.acs.ingest.plugins.module_utils._services.import_options import ImportOptions
+
+
+def run(mod: AcsModule) -> dict[str, Any]:
+    options = ImportOptions.from_params(mod.params)  # every input error before the first API call
+    return run_import(mod.client, options, mod.context())
 
 
 def main() -> None:
@@ -336,12 +329,8 @@ def main() -> None:
         "migrate_allowed": {"type": "bool"},
         "forced": {"type": "bool", "default": False},
         "plan": {"type": "dict"},
-        "wait": {"type": "bool", "default": True},
-        "timeout": {"type": "int", "default": 1800},
-        "poll_interval": {"type": "float", "default": 1.0},
-        "poll_max_interval": {"type": "float", "default": 10.0},
         "jobid": {"type": "str"},
-        "job_journal": {"type": "path", "fallback": (env_fallback, ["ACS_INGEST_JOB_JOURNAL"])},
+        **job_wait_argument_spec(timeout=1800),
     }
     mod = AcsModule(
         argument_spec,
@@ -349,7 +338,7 @@ def main() -> None:
         required_one_of=[("name", "instances")],
         required_by={"name": "cluster"},
     )
-    mod.run(run_batch if mod.params.get("instances") is not None else run_import)
+    mod.run(run)
 
 
 if __name__ == "__main__":

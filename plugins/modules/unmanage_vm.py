@@ -32,7 +32,10 @@ options:
     type: str
   name:
     description:
-      - Name of the VM in CloudStack. Needs O(zone).
+      - Name of the VM in CloudStack, or its libvirt domain name (the instance name an import
+        keeps, as C(virsh list) shows it). Needs O(zone).
+      - The CloudStack name is tried first; RV(matched_by) says which one matched. A name that is
+        one VM's CloudStack name and another VM's instance name is refused as ambiguous.
     type: str
   instance_name:
     description:
@@ -57,26 +60,13 @@ options:
     description:
       - Seconds to wait for the unmanage job. A job still running then is reported with
         C(state=pending) and its C(jobid); a rerun awaits it instead of submitting again.
+      - The job journal (O(job_journal)) also keeps, after success, the instance name and zone
+        of each VM it unmanaged, so that a rerun by id stays idempotent.
     type: int
     default: 600
-  poll_interval:
-    description:
-      - Seconds before the first job poll. Later polls back off by 1.5x up to O(poll_max_interval).
-    type: float
-    default: 1.0
-  poll_max_interval:
-    description:
-      - Longest pause between two job polls, in seconds.
-    type: float
-    default: 10.0
-  job_journal:
-    description:
-      - Directory where the module notes unmanage jobs it submitted and VMs it unmanaged.
-      - If not set, the environment variable E(ACS_INGEST_JOB_JOURNAL) is used, else
-        C(~/.ansible/acs_ingest/jobs) on the host running the module.
-    type: path
 extends_documentation_fragment:
   - acs.ingest.connection
+  - acs.ingest.job_wait
   - acs.ingest.attributes
   - acs.ingest.attributes.ACTIONS
 notes:
@@ -162,6 +152,13 @@ jobid:
   description: The unmanage job id while it is still running.
   returned: when state is pending
   type: str
+matched_by:
+  description:
+    - Which field of the VM matched what was given, V(id), V(name) (the CloudStack name) or
+      V(instancename) (the libvirt domain name; also when the VM was found already unmanaged).
+  returned: success
+  type: str
+  sample: instancename
 api_calls:
   description: Every CloudStack API call the module made, secrets redacted.
   returned: always
@@ -174,9 +171,17 @@ problems:
   elements: dict
 """
 
-from ansible.module_utils.basic import env_fallback
+from typing import Any
+
 from ansible_collections.acs.ingest.plugins.module_utils._ansible.module import AcsModule
+from ansible_collections.acs.ingest.plugins.module_utils._ansible.specs import job_wait_argument_spec
 from ansible_collections.acs.ingest.plugins.module_utils._services.unmanage import run_unmanage
+from ansible_collections.acs.ingest.plugins.module_utils._services.unmanage_options import UnmanageOptions
+
+
+def run(mod: AcsModule) -> dict[str, Any]:
+    options = UnmanageOptions.from_params(mod.params)  # every input error before the first API call
+    return run_unmanage(mod.client, options, mod.context())
 
 
 def main() -> None:
@@ -187,16 +192,13 @@ def main() -> None:
         "zone": {"type": "str"},
         "host": {"type": "str"},
         "forced": {"type": "bool", "default": False},
-        "timeout": {"type": "int", "default": 600},
-        "poll_interval": {"type": "float", "default": 1.0},
-        "poll_max_interval": {"type": "float", "default": 10.0},
-        "job_journal": {"type": "path", "fallback": (env_fallback, ["ACS_INGEST_JOB_JOURNAL"])},
+        **job_wait_argument_spec(timeout=600),
     }
     AcsModule(
         argument_spec,
         required_one_of=[("id", "name", "instance_name")],
         mutually_exclusive=[("id", "name", "instance_name")],
-    ).run(run_unmanage)
+    ).run(run)
 
 
 if __name__ == "__main__":

@@ -366,7 +366,9 @@ def main() -> None:
         "regex": {"type": "str"},
         "powerstate": {"type": "str", "choices": ["PowerOn", "PowerOff", "PowerUnknown"]},
     }
-    AcsModule(argument_spec, supports_check_mode=True).run(run_unmanaged_instance_info)
+    AcsModule(argument_spec, supports_check_mode=True).run(
+        lambda mod: run_unmanaged_instance_info(mod.params, lambda: mod.client)
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 import infra.external_host as exthost
 import libvirt
 import pytest
+from acs_simulator.store import Store
 from infra.external_host import DiskSpec
 from test_external_vm_import_lib import (
     SSH_PASSWORD,
@@ -206,14 +207,16 @@ def test_job_timeout_is_reconciled_on_rerun(sim: Simulator, external_domain_fact
         first = run_module(work, sim, {**args, "timeout": 2})
     finally:
         set_knobs(sim, job_duration=0.2)
-    assert first.get("failed")
-    assert first["jobid"] and "rerun" in first["msg"]
+    # Like the other modules: a timeout is no failure but state=pending with the job id.
+    assert not first.get("failed"), first.get("msg")
+    assert first["state"] == "pending" and first["jobid"] and first["changed"] is True
+    assert any(first["jobid"] in warning and "rerun" in warning for warning in first.get("warnings", []))
     markers = [name for name in os.listdir(temp) if name.startswith(".acs-ingest-")]
     assert len(markers) == 1
 
     second = run_module(work, sim, args)
     assert not second.get("failed"), second.get("msg")
-    assert second["changed"] is True
+    assert second["changed"] is True and second["state"] == "imported"
     assert second["reconciled_jobid"] == first["jobid"]
     assert "importVm" not in [c["command"] for c in second["api_calls"]]
     assert len(second["removed_temp_copies"]) == 1
@@ -269,3 +272,27 @@ def test_local_pool_import_needs_the_host_and_is_idempotent(sim: Simulator, work
     assert sent["hostid"] and sent["storageid"] and sent["clusterid"] and sent["importsource"] == "local"
     again = run_module(work, sim, args)
     assert again["changed"] is False and again["vm"]["id"] == first["vm"]["id"]
+
+
+def test_custom_offering_takes_cpu_and_memory_from_the_domain(sim: Simulator, external_domain_factory, work) -> None:
+    """listVmsForImport has no vCPU count; the pre-flight read the domain over libvirt, so no
+    details.cpuNumber is needed, and the result says where each value came from."""
+    dom = external_domain_factory("extimp-cpu", [DiskSpec("qcow2", 16)], memory_mib=96)
+    args = base_args(dom.name, service_offering="custom-constrained")
+    check = run_module(work, sim, args, check=True)
+    assert not check.get("failed"), check.get("msg")
+    sizing = check["sizing"]
+    assert sizing["cpuNumber"]["value"] == "1" and "<vcpu> on 127.0.0.2" in sizing["cpuNumber"]["source"]
+    assert sizing["memory"] == {"value": "96", "source": "listVmsForImport"}
+    given = run_module(work, sim, {**args, "details": {"cpuNumber": 2}}, check=True)
+    assert given["sizing"]["cpuNumber"] == {"value": "2", "source": "details.cpuNumber as given"}
+
+    done = run_module(work, sim, args)
+    assert not done.get("failed"), done.get("msg")
+    assert done["state"] == "imported" and done["sizing"] == sizing
+    store = Store(sim.pool_dir.parent / "sim.sqlite")  # the simulator's own record of the new VM
+    try:
+        vm = store.get("vm", done["vm"]["id"])
+    finally:
+        store.close()
+    assert vm is not None and vm["cpunumber"] == 1 and vm["memory"] == 96

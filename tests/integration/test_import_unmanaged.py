@@ -168,7 +168,7 @@ def test_wait_false_and_explicit_jobid(sim, env, kvm_domains, tmp_path) -> None:
     assert sim.stats()["calls"].get("importUnmanagedInstance") == 1
 
 
-def test_precomputed_plan_needs_two_calls_and_stale_plans_are_refused(sim, env, kvm_domains, tmp_path) -> None:
+def test_precomputed_plan_needs_three_calls_and_stale_plans_are_refused(sim, env, kvm_domains, tmp_path) -> None:
     dom = kvm_domains("plan")
     preview = run_module(tmp_path, "import_unmanaged", basic_args(dom.name), env, check=True)
     assert not preview.get("failed"), preview.get("msg")
@@ -188,7 +188,8 @@ def test_precomputed_plan_needs_two_calls_and_stale_plans_are_refused(sim, env, 
     assert not done.get("failed"), done.get("msg")
     assert done["state"] == "imported"
     beyond_polling = [c for c in commands(done) if c != "queryAsyncJobResult"]
-    assert beyond_polling == ["listUnmanagedInstances", "importUnmanagedInstance"]
+    # the instance, this account's import jobs in progress (none unknown to the journal), the import
+    assert beyond_polling == ["listUnmanagedInstances", "listAsyncJobs", "importUnmanagedInstance"]
     assert len(managed_vms(sim, dom.name)) == 1
 
 

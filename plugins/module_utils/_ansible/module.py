@@ -13,6 +13,7 @@ message, fix, subject), both from the error itself so nothing is rendered twice.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -23,6 +24,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client impo
     CloudStackClient,
     ConnectionSettings,
 )
+from ansible_collections.acs.ingest.plugins.module_utils._core.context import RunContext
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError
 
 
@@ -81,6 +83,16 @@ class AcsModule:
                 self.module.fail_json(msg=missing_required_lib("cs"), exception=CS_IMPORT_ERROR)
             self._client = CloudStackClient(ConnectionSettings.from_params(self.params))
         return self._client
+
+    def context(self) -> RunContext:
+        """How the service runs: this task's check/diff mode, Ansible's warnings, the real clock."""
+        return RunContext(
+            clock=time.monotonic,
+            sleep=time.sleep,
+            warn=self.module.warn,
+            check_mode=self.check_mode,
+            diff_mode=self.diff_mode,
+        )
 
     def require(self, library: str, available: bool, error: str | None) -> None:
         """Fail with Ansible's standard message when an optional Python library is missing."""

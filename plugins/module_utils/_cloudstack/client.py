@@ -5,8 +5,8 @@
 """CloudStack API client on the ``cs`` library.
 
 Adds what modules need on top of ``cs``: one error type, opt-in retries per call, paged
-lists, an async-job waiter with an overall timeout, a record of every call made (secrets
-redacted) for the modules' ``api_calls`` result, and version detection.
+lists, a record of every call made (secrets redacted) for the modules' ``api_calls`` result,
+and version detection. Waiting for async jobs is the job reconciler's (``jobs.py``).
 """
 
 from __future__ import annotations
@@ -21,11 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.waiter import (
-    DEFAULT_BACKOFF,
-    Backoff,
-    wait_for_job,
-)
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
     AcsIngestError,
     CloudStackApiError,
@@ -183,6 +178,25 @@ class CloudStackClient:
     def api_calls(self) -> list[dict[str, Any]]:
         return [call.as_dict() for call in self.calls]
 
+    @property
+    def endpoint(self) -> str:
+        return self.settings.endpoint
+
+    def submit(self, command: str, **params: Any) -> dict[str, Any]:
+        """Start an async command; sent once (a lost answer does not mean lost work), its record keeps the job id."""
+        body = self.call(command, **params)
+        jobid = body.get("jobid")
+        if jobid and self.calls and self.calls[-1].command == command:
+            self.calls[-1].jobid = str(jobid)
+        return body
+
+    def poll_record(self, command: str, jobid: str | None = None, **params: Any) -> ApiCall:
+        """One api_calls entry that counts repeated polls (``polls``) instead of listing each call."""
+        shown = {"jobid": jobid, **params} if jobid else params
+        record = ApiCall(command, redact(wire_params(shown)), jobid=jobid)
+        self.calls.append(record)
+        return record
+
     def call(self, command: str, *, retry: bool = False, record: bool = True, **params: Any) -> dict[str, Any]:
         """Run one API command and return its unwrapped response body.
 
@@ -263,40 +277,6 @@ class CloudStackClient:
             if not chunk or len(items) >= total or len(chunk) < PAGE_SIZE:
                 return items
             page += 1
-
-    def run_job(
-        self,
-        command: str,
-        *,
-        timeout: float,
-        backoff: Backoff = DEFAULT_BACKOFF,
-        on_submitted: Callable[[str], None] | None = None,
-        **params: Any,
-    ) -> dict[str, Any]:
-        """Start an async command and wait for its ``jobresult``."""
-        body = self.call(command, **params)
-        jobid = body.get("jobid")
-        if not jobid:  # some commands answer synchronously on some versions
-            return body
-        self.calls[-1].jobid = jobid
-        if on_submitted:
-            on_submitted(jobid)
-        return self.wait(command, jobid, timeout=timeout, backoff=backoff)
-
-    def wait(self, command: str, jobid: str, *, timeout: float, backoff: Backoff = DEFAULT_BACKOFF) -> dict[str, Any]:
-        """Wait for an already submitted job; polls are counted, not listed one by one."""
-        poll = ApiCall("queryAsyncJobResult", {"jobid": jobid}, jobid=jobid)
-        self.calls.append(poll)
-
-        def query(job: str) -> dict[str, Any]:
-            poll.polls += 1
-            return self.call("queryAsyncJobResult", retry=True, record=False, jobid=job)
-
-        try:
-            return wait_for_job(query, command, jobid, timeout=timeout, backoff=backoff, sleep=self.sleep)
-        except AcsIngestError:
-            poll.outcome = "error"
-            raise
 
     @property
     def version(self) -> tuple[int, ...]:

@@ -7,21 +7,30 @@
 Why: CloudStack cannot tell us which import job belongs to which VM. queryAsyncJobResult
 needs the job id; listAsyncJobs does not return the job's parameters; and while an import
 job waits in CloudStack's queue the VM is still listed as unmanaged. A task that timed out
-and is rerun would therefore submit the same import a second time. Writing the job id down
-the moment CloudStack hands it out (one small file per VM, so parallel forks never share a
-file) lets the rerun find and await the first job instead.
+and is rerun would therefore submit the same import a second time.
 
-The entry is removed when the job is seen finished (successfully or not).
+So the job id is chosen here and written down *before* the command is sent, as its
+``customjobid`` (see ``_cloudstack/jobs.py``): a controller killed between sending and
+hearing back still leaves the id behind, and the rerun asks CloudStack about that id instead
+of guessing. One small file per VM, so parallel forks never share a file.
+
+The entry is removed when the job is seen finished (successfully or not), or when CloudStack
+does not know its id (the submit never arrived).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import resource
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from ansible_collections.acs.ingest.plugins.module_utils._core.context import RunContext
 
 DEFAULT_JOURNAL_DIR = "~/.ansible/acs_ingest/jobs"
 
@@ -75,3 +84,101 @@ class JobJournal:
 
     def drop(self, operation: str, key: str) -> None:
         self._path(operation, key).unlink(missing_ok=True)
+
+    def try_lock(self, operation: str, key: str) -> int | None:
+        """Claim one object for this process: an open file descriptor holding an exclusive flock, or
+        None while another live process holds it. The kernel drops the lock when its holder exits,
+        however it exits, so a killed run never blocks the next one."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        _room_for_one_more_file()
+        fd = os.open(self._path(operation, key).with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return fd
+
+    def lock_all(
+        self,
+        operation: str,
+        keys: list[str],
+        ctx: RunContext,
+        timeout: float,
+        interval: float,
+        on_busy: Callable[[int], None],
+    ) -> tuple[list[int], list[str]]:
+        """Lock every key, waiting up to ``timeout`` for those another process holds (``on_busy`` is
+        told once how many). Returns the locks held and the keys still busy at the deadline."""
+        locks: list[int] = []
+        waiting = list(keys)
+        deadline = ctx.clock() + timeout
+        told = False
+        while waiting:
+            busy = []
+            for key in waiting:
+                fd = self.try_lock(operation, key)
+                if fd is None:
+                    busy.append(key)
+                else:
+                    locks.append(fd)
+            if busy and not told:
+                told = True
+                on_busy(len(busy))
+            waiting = busy
+            left = deadline - ctx.clock()
+            if not waiting or left <= 0:
+                break
+            ctx.sleep(min(interval, left))
+        return locks, waiting
+
+    @staticmethod
+    def unlock(fd: int) -> None:
+        os.close(fd)  # closing the descriptor releases the flock
+
+    def slot(self, operation: str, key: str, **extra: Any) -> LocalSlot:
+        """The entry of one (operation, key) as a ``JournalSlot``; ``extra`` goes into every write."""
+        return LocalSlot(self, operation, key, extra)
+
+    def known_jobids(self, operation: str) -> set[str]:
+        """Every job id an entry of ``operation`` for this endpoint holds (any VM, any run on this journal)."""
+        found: set[str] = set()
+        for path in self.directory.glob(f"{operation}-*.json"):
+            try:
+                entry = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(entry, dict) and entry.get("endpoint") == self.endpoint and entry.get("jobid"):
+                found.add(str(entry["jobid"]))
+        return found
+
+
+def _room_for_one_more_file() -> None:
+    """A batch holds one lock file per VM open: raise the soft limit of open files towards the hard
+    limit when it runs short (often 1024 soft, much more hard)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or len(os.listdir("/proc/self/fd")) < soft - 64:
+        return
+    wanted = soft * 2 if hard == resource.RLIM_INFINITY else min(hard, soft * 2)
+    if wanted > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+class LocalSlot:
+    """One journal entry, as the job reconciler reads and writes it (``JournalSlot``)."""
+
+    def __init__(self, journal: JobJournal, operation: str, key: str, extra: dict[str, Any]) -> None:
+        self.journal = journal
+        self.operation = operation
+        self.key = key
+        self.extra = extra
+
+    def read(self) -> dict[str, Any] | None:
+        return self.journal.get(self.operation, self.key)
+
+    def write(self, entry: dict[str, Any]) -> None:
+        fields = {**self.extra, **{k: v for k, v in entry.items() if k != "jobid"}}
+        self.journal.put(self.operation, self.key, str(entry["jobid"]), **fields)
+
+    def clear(self) -> None:
+        self.journal.drop(self.operation, self.key)

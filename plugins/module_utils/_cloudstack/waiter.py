@@ -2,22 +2,20 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # PRIVATE: this module_util is internal to acs.ingest and can change at any time.
-"""Waiting for CloudStack async jobs, with one overall deadline.
+"""The pure parts of waiting for CloudStack async jobs: the poll schedule and one job answer.
 
 CloudStack answers import/unmanage with a ``jobid`` and runs the work in the background
-(facts §5.2). We poll ``queryAsyncJobResult`` with exponential backoff and give up at an
-explicit overall timeout, handing back the jobid so that a rerun can reconcile instead of
-repeating the work.
+(facts §5.2). The job reconciler (``jobs.py``) polls ``queryAsyncJobResult`` on a ``Backoff``
+up to an overall deadline and reads each answer with ``job_outcome``.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.acs.ingest.plugins.module_utils._core.errors import JobFailedError, JobTimeoutError
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import JobFailedError
 
 JOB_IN_PROGRESS = 0
 JOB_SUCCEEDED = 1
@@ -64,29 +62,3 @@ def job_outcome(command: str, job: dict[str, Any]) -> dict[str, Any] | None:
         errorcode=result.get("errorcode") if isinstance(result, dict) else job.get("jobresultcode"),
         jobid=job.get("jobid"),
     )
-
-
-def wait_for_job(
-    query: Callable[[str], dict[str, Any]],
-    command: str,
-    jobid: str,
-    *,
-    timeout: float,
-    backoff: Backoff = DEFAULT_BACKOFF,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-) -> dict[str, Any]:
-    """Poll ``query(jobid)`` until the job finishes or ``timeout`` seconds have passed.
-
-    ``query`` returns the body of queryAsyncJobResult. Returns the job's ``jobresult``.
-    """
-    deadline = clock() + timeout
-    for interval in backoff.intervals():
-        outcome = job_outcome(command, query(jobid))
-        if outcome is not None:
-            return outcome
-        remaining = deadline - clock()
-        if remaining <= 0:
-            break
-        sleep(min(interval, remaining))
-    raise JobTimeoutError(command, jobid, timeout)

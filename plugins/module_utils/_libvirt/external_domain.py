@@ -57,6 +57,10 @@ class PreflightReport:
     shutdown: str = "not needed"  # not needed | done | would shut down (check mode)
     disks: list[SourceDisk] = field(default_factory=list)
     nics: list[dict[str, Any]] = field(default_factory=list)
+    # What the domain boots with, read over libvirt: listVmsForImport reports no vCPU count
+    # (facts §1.8, §2.4), and importVm with a custom offering needs details cpuNumber and memory.
+    vcpus: int = 0
+    memory_mib: int = 0
     temppath: str = "/tmp/"
     temppath_free: int = 0
     temppath_needed: int = 0
@@ -124,6 +128,8 @@ def instance_from_report(report: PreflightReport) -> dict[str, Any]:
     return {
         "name": report.domain,
         "powerstate": "PowerOff",
+        "cpunumber": report.vcpus or None,
+        "memory": report.memory_mib or None,
         "disk": [
             {
                 "id": str(i),

@@ -81,6 +81,12 @@ def check_libvirt(report: PreflightReport, *, shutdown: bool, opener: Callable[[
                 "name",
             ) from None
         report.uuid = dom.UUIDString()
+        # virDomainGetInfo: [state, max memory KiB, memory KiB, vCPUs, cpu time]. For a shut-off
+        # domain the vCPU count is the one it boots with; memory in MiB the way CloudStack's agent
+        # computes it for these listings (max memory KiB / 1024, facts §1.8).
+        info = dom.info()
+        report.vcpus = int(info[3])
+        report.memory_mib = int(info[1]) // 1024
         state = dom.state()[0]
         report.state = STATE_NAMES.get(state, str(state))
         if state not in POWER_OFF_STATES and not shutdown:

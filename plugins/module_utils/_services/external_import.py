@@ -8,10 +8,17 @@ Order matters. A rerun first looks for the VM by its source tag (so a decommissi
 host does not break an idempotent rerun), then for a job a previous run left unfinished, then
 runs the whole pre-flight, plans the parameters, and only then starts the copy.
 
-Job reconciliation: when the job is submitted, a small marker with the job id and the temppath
-listing is written next to the copies (``<temppath>.acs-ingest-<hash>.json``) on the external
-host. A rerun after a job timeout or a lost controller reads it, waits for that job instead of
-starting a second copy, tags the VM and still removes only the copies it can prove are its own.
+The job goes through the one job reconciler (``_cloudstack/jobs.py``). Its id is journaled
+before it is sent: for an external source in a marker next to the copies on the external host
+(``<temppath>.acs-ingest-<hash>.json``, with the temppath listing the cleanup needs), for
+local/shared in the controller's job journal. A rerun after a timeout or a lost controller
+awaits that job instead of starting a second copy, tags the VM and still removes only the
+copies it can prove are its own. A job outliving ``timeout`` returns ``state=pending`` and its
+``jobid``, like the other modules.
+
+listVmsForImport reports no vCPU count (facts §1.8, §2.4) while importVm with a custom
+offering needs ``details`` cpuNumber and memory: they are taken from the domain the pre-flight
+read over libvirt, and RV(sizing) says where each value came from.
 """
 
 from __future__ import annotations
@@ -20,19 +27,25 @@ import time
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import fetch_zone_catalog
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.jobs import (
+    JobOutcome,
+    JobTicket,
+    JobTiming,
+    JobWindow,
+    NoSlot,
+    look_up,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.journal import JobJournal
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import (
     find_host,
     find_zone,
     resolve_one,
 )
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.waiter import Backoff
+from ansible_collections.acs.ingest.plugins.module_utils._core.context import RunContext
 from ansible_collections.acs.ingest.plugins.module_utils._core.diff import DifferenceTracker
-from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
-    AcsIngestError,
-    CloudStackApiError,
-    InputError,
-    JobTimeoutError,
-    SshError,
-)
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError, InputError, SshError
+from ansible_collections.acs.ingest.plugins.module_utils._core.protocols import CloudStackApi
 from ansible_collections.acs.ingest.plugins.module_utils._libvirt.external_domain import (
     PreflightReport,
     instance_from_report,
@@ -41,6 +54,11 @@ from ansible_collections.acs.ingest.plugins.module_utils._libvirt.external_domai
 from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
 from ansible_collections.acs.ingest.plugins.module_utils._remote.ssh import SshSession
 from ansible_collections.acs.ingest.plugins.module_utils._services.external_local import local_instance
+from ansible_collections.acs.ingest.plugins.module_utils._services.external_options import (
+    ExternalImportOptions,
+    KeptSlot,
+    MarkerSlot,
+)
 from ansible_collections.acs.ingest.plugins.module_utils._services.external_preflight import run_external_preflight
 from ansible_collections.acs.ingest.plugins.module_utils._services.external_support import (
     SOURCE_TAG,
@@ -49,11 +67,12 @@ from ansible_collections.acs.ingest.plugins.module_utils._services.external_supp
     find_tagged,
     marker_path,
     proven_copies,
-    read_remote_json,
     source_tag,
-    write_marker,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._services.import_inputs import wishes_from_params
+
+COMMAND = "importVm"
+TAG_TIMING = JobTiming(timeout=300, backoff=Backoff(initial=0.5, factor=1.5, maximum=5.0))
 
 
 def _vm_summary(vm: dict[str, Any]) -> dict[str, Any]:
@@ -61,21 +80,30 @@ def _vm_summary(vm: dict[str, Any]) -> dict[str, Any]:
     return {key: vm.get(key) for key in keys if vm.get(key) is not None}
 
 
+def run_import(client: CloudStackApi, options: ExternalImportOptions, ctx: RunContext) -> dict[str, Any]:
+    """The module's one call."""
+    return ExternalImport(client, options, ctx).run()
+
+
 class ExternalImport:
-    def __init__(self, acs: Any) -> None:
-        self.acs = acs
-        self.p = acs.params
-        self.client = acs.client
+    def __init__(self, client: CloudStackApi, options: ExternalImportOptions, ctx: RunContext) -> None:
+        self.client = client
+        self.p = options
+        self.ctx = ctx
         self.result: dict[str, Any] = {"changed": False}
         # Where the time went (pre-flight, planning, the copy job, tagging, cleanup), in seconds.
         self.seconds: dict[str, float] = {}
         self.result["seconds"] = self.seconds
-        self._mark = time.monotonic()
+        self._mark = ctx.clock()
 
     def _lap(self, name: str) -> None:
-        now = time.monotonic()
+        now = self.ctx.clock()
         self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._mark, 3)
         self._mark = now
+
+    def _ssh(self) -> SshSession:
+        p = self.p
+        return SshSession(p["host"], p["username"], p.get("password"))
 
     # -- entry point -------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -94,11 +122,13 @@ class ExternalImport:
             )
             if p.get("destination_host"):
                 host = find_host(self.client, p["destination_host"], field="destination_host", zoneid=zone["id"])
-        tag = source_tag(p, pool["id"] if pool else None)
+        tag = source_tag(p.params, pool["id"] if pool else None)
         self.result["source"] = tag
         existing = find_tagged(self.client, zone["id"], tag)
         if existing:
-            self.result.update(vm=_vm_summary(existing), msg=f"already imported as {existing.get('name')}")
+            self.result.update(
+                state="present", vm=_vm_summary(existing), msg=f"already imported as {existing.get('name')}"
+            )
             return self.result
         if pool is None:  # importsource external: no storage pool is involved
             return self._external(zone, tag)
@@ -108,17 +138,19 @@ class ExternalImport:
     def _external(self, zone: dict[str, Any], tag: str) -> dict[str, Any]:
         p = self.p
         temppath = normalize_temppath(p.get("temppath"))
-        marker = marker_path(temppath, p["name"])
+        marker = MarkerSlot(self._ssh, marker_path(temppath, p["name"]), {})
         ssh_error: SshError | None = None
         pending = None
         try:
-            with SshSession(p["host"], p["username"], p.get("password")) as ssh:
-                pending = read_remote_json(ssh, marker)
+            pending = marker.read()
         except SshError as error:
             # Reported by the pre-flight after the libvirt checks, so each failure keeps its own message.
             ssh_error = error
         if pending and pending.get("jobid"):
-            return self._reconcile(zone, tag, pending, marker, temppath)
+            marker.state.update(pending)
+            done = self._reconcile(marker, temppath, {"importsource": "external"})
+            if done is not None:
+                return done
         report = run_external_preflight(
             host=p["host"],
             domain=p["name"],
@@ -127,7 +159,7 @@ class ExternalImport:
             temppath=temppath,
             shutdown=p["shutdown"],
             shutdown_timeout=p["shutdown_timeout"],
-            check_mode=self.acs.check_mode,
+            check_mode=self.ctx.check_mode,
             ssh_error=ssh_error,
         )
         self.result["preflight"] = report.as_dict()
@@ -135,7 +167,9 @@ class ExternalImport:
             self.result["changed"] = True
         self._lap("preflight")
         instance = self._listed_instance(zone, report)
+        sources = self._sizing_sources(instance, report)
         params = self._plan(instance, zone, None, None)
+        self._report_sizing(params, sources)
         self._lap("plan")
         params.update(
             importsource="external",
@@ -144,34 +178,18 @@ class ExternalImport:
             password=p.get("password"),
             temppath=temppath,
         )
-        if self.acs.check_mode:
+        if self.ctx.check_mode:
             return self._would(params, tag)
-        with SshSession(p["host"], p["username"], p.get("password")) as ssh:
+        with self._ssh() as ssh:
             before = ssh.list_files(temppath)
-        state = {
-            "jobid": "",
+        marker.state = {
             "before": sorted(before),
-            "started": time.time(),
+            "started": time.time(),  # wall clock: compared with the copies' mtimes
             "tag": tag,
             "uuid": report.uuid,
             "sizes": sorted({d.virtual_size for d in report.disks}),
         }
-
-        def remember(jobid: str) -> None:
-            state["jobid"] = jobid
-            with SshSession(p["host"], p["username"], p.get("password")) as ssh:
-                write_marker(ssh, marker, state)
-
-        try:
-            self._mark = time.monotonic()
-            body = self.client.run_job("importVm", timeout=p["timeout"], on_submitted=remember, **params)
-            self._lap("import_job")
-        except JobTimeoutError:
-            raise
-        except CloudStackApiError:
-            self._forget(marker)
-            raise
-        return self._finish(body, state, marker, temppath, params)
+        return self._submit(params, marker, temppath)
 
     def _listed_instance(self, zone: dict[str, Any], report: PreflightReport) -> dict[str, Any]:
         """The VM as CloudStack's listVmsForImport sees it, so the plan matches what importVm will see."""
@@ -200,12 +218,38 @@ class ExternalImport:
             "CloudStack cannot parse (disk bus, NIC model, cache mode)",
         )
 
+    def _sizing_sources(self, instance: dict[str, Any], report: PreflightReport) -> dict[str, str]:
+        """Fill the vCPUs and memory listVmsForImport leaves out from the domain libvirt showed
+        (unless ``details`` gives them); returns where each value comes from."""
+        given = self.p.get("details") or {}
+        sources: dict[str, str] = {}
+        for key, detail, from_domain, element in (
+            ("cpunumber", "cpuNumber", report.vcpus, "vcpu"),
+            ("memory", "memory", report.memory_mib, "memory"),
+        ):
+            if instance.get(key):
+                sources[detail] = "listVmsForImport"
+            elif isinstance(given, dict) and given.get(detail) not in (None, ""):
+                sources[detail] = f"details.{detail} as given"
+            elif from_domain:
+                instance[key] = from_domain
+                sources[detail] = f"the domain's <{element}> on {report.host}, read over libvirt"
+        return sources
+
+    def _report_sizing(self, params: dict[str, Any], sources: dict[str, str]) -> None:
+        details = (params.get("details") or [{}])[0]
+        self.result["sizing"] = {
+            detail: {"value": details[detail], "source": source}
+            for detail, source in sources.items()
+            if details.get(detail) not in (None, "")
+        }
+
     def _plan(
         self, instance: dict[str, Any], zone: dict[str, Any], host: dict[str, Any] | None, pool: dict[str, Any] | None
     ) -> dict[str, Any]:
-        wishes = wishes_from_params(self.client, self.p)
+        wishes = wishes_from_params(self.client, self.p.params)
         catalog = fetch_zone_catalog(self.client, zone["id"]).as_planner_input()
-        cluster = derive_cluster(self.client, self.p, zone, host, pool)
+        cluster = derive_cluster(self.client, self.p.params, zone, host, pool)
         plan = build_import_plan(instance, wishes, catalog, cluster_id=cluster, zone_id=zone["id"], for_import_vm=True)
         self.result["notes"] = plan.note_lines()
         plan.raise_for_problems()
@@ -213,25 +257,84 @@ class ExternalImport:
 
     def _would(self, params: dict[str, Any], tag: str) -> dict[str, Any]:
         shown = {key: ("********" if key == "password" else value) for key, value in params.items()}
-        self.result.update(changed=True, params=shown)
+        self.result.update(changed=True, state="would_import", params=shown)
         self._diff(None, {"source": tag, "name": params.get("name"), "importsource": params.get("importsource")})
         return self.result
 
+    # -- the job -----------------------------------------------------------------------------
+    def _submit(self, params: dict[str, Any], slot: MarkerSlot | KeptSlot, temppath: str) -> dict[str, Any]:
+        self._mark = self.ctx.clock()
+        ticket = JobTicket(str(params.get("name")), COMMAND, params, slot, self.p.timing)
+        outcome = JobWindow(self.client, self.ctx).run_one(ticket)
+        self._lap("import_job")
+        return self._after(outcome, slot, temppath, params, changed=True)
+
+    def _reconcile(self, slot: MarkerSlot | KeptSlot, temppath: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """A previous run submitted a job and did not see it through: finish that job, never start
+        another. None when there is nothing to finish (it failed, or never reached CloudStack)."""
+        entry = slot.read() or {}
+        jobid = str(entry["jobid"])
+        self.result["reconciled_jobid"] = jobid
+        if self.ctx.check_mode:
+            self.result.update(changed=True, state="pending", jobid=jobid,
+                               msg=f"would wait for the unfinished import job {jobid}")  # fmt: skip
+            return self.result
+        status = look_up(self.client, COMMAND, jobid)
+        if status.state == "running":
+            self._mark = self.ctx.clock()
+            ticket = JobTicket(jobid, COMMAND, {}, slot, self.p.timing, jobid=jobid, earlier=True)
+            outcome = JobWindow(self.client, self.ctx).run_one(ticket)
+            self._lap("import_job")
+            return self._after(outcome, slot, temppath, params, changed=False)
+        if status.state == "succeeded":
+            return self._finish(status.result, entry, slot, temppath, params)
+        if status.error is not None:
+            self.ctx.warn(f"import job {jobid} from an earlier run failed ({status.error.errortext}); importing again")
+        slot.forget()  # failed for good, or never arrived: this run starts a fresh import
+        self.result.pop("reconciled_jobid", None)
+        return None
+
+    def _after(
+        self, outcome: JobOutcome, slot: MarkerSlot | KeptSlot, temppath: str, params: dict[str, Any], changed: bool
+    ) -> dict[str, Any]:
+        if outcome.state == "pending":
+            if self.p.timing.wait:
+                self.ctx.warn(
+                    f"import job {outcome.jobid} was still running after {self.p.timing.timeout:g}s; it keeps "
+                    "copying in CloudStack and a rerun awaits it instead of starting another copy"
+                )
+            self.result.update(changed=changed or self.result["changed"], state="pending", jobid=outcome.jobid)
+            return self.result
+        if outcome.error is not None:
+            slot.forget()  # that attempt failed for good: the next run starts a fresh import
+            raise outcome.error
+        state = slot.state if isinstance(slot, MarkerSlot) else {"tag": self.result["source"]}
+        return self._finish(outcome.result, state, slot, temppath, params)
+
     def _finish(
-        self, body: dict[str, Any], state: dict[str, Any], marker: str | None, temppath: str, params: dict[str, Any]
+        self,
+        body: dict[str, Any],
+        state: dict[str, Any],
+        slot: MarkerSlot | KeptSlot,
+        temppath: str,
+        params: dict[str, Any],
     ) -> dict[str, Any]:
         vm = body.get("virtualmachine") or body
         tags = [{"key": SOURCE_TAG, "value": state["tag"]}]
         if state.get("uuid"):
             tags.append({"key": SOURCE_UUID_TAG, "value": state["uuid"]})
-        self._mark = time.monotonic()
-        self.client.run_job("createTags", timeout=300, resourceids=vm["id"], resourcetype="userVm", tags=tags)
+        self._mark = self.ctx.clock()
+        tagging = JobTicket(vm["id"], "createTags", {"resourceids": vm["id"], "resourcetype": "userVm", "tags": tags},
+                            NoSlot(), TAG_TIMING)  # fmt: skip
+        tagged = JobWindow(self.client, self.ctx).run_one(tagging)
+        if tagged.error is not None:
+            raise tagged.error  # the entry stays: a rerun finds the finished job and tags again
         self._lap("tag")
-        self.result.update(changed=True, vm=_vm_summary(vm))
-        if marker is not None:
+        self.result.update(changed=True, state="imported", vm=_vm_summary(vm))
+        if isinstance(slot, MarkerSlot):
             self._cleanup(state, temppath)
-            self._forget(marker)
-            self._lap("cleanup")
+        slot.forget()
+        self._lap("cleanup")
         self._diff(
             None,
             {
@@ -253,29 +356,6 @@ class ExternalImport:
             else:
                 self.result["temp_copies"] = copies
 
-    def _forget(self, marker: str) -> None:
-        p = self.p
-        with SshSession(p["host"], p["username"], p.get("password")) as ssh:
-            ssh.remove_files([marker])
-
-    def _reconcile(
-        self, zone: dict[str, Any], tag: str, pending: dict[str, Any], marker: str, temppath: str
-    ) -> dict[str, Any]:
-        """A previous run submitted a job and did not see it end: wait for that job, never start another."""
-        jobid = str(pending["jobid"])
-        self.result["reconciled_jobid"] = jobid
-        if self.acs.check_mode:
-            self.result.update(changed=True, msg=f"would wait for the unfinished import job {jobid}")
-            return self.result
-        try:
-            body = self.client.wait("importVm", jobid, timeout=self.p["timeout"])
-        except JobTimeoutError:
-            raise
-        except CloudStackApiError:
-            self._forget(marker)  # that attempt failed for good: the next run starts a fresh import
-            raise
-        return self._finish(body, pending, marker, temppath, {"importsource": "external"})
-
     # -- local / shared ----------------------------------------------------------------------
     def _local_or_shared(
         self, zone: dict[str, Any], host: dict[str, Any] | None, pool: dict[str, Any], tag: str
@@ -285,10 +365,16 @@ class ExternalImport:
             raise InputError(
                 "destination_host", "importsource=local needs the KVM host that has the pool", "set destination_host"
             )
+        journal = JobJournal(p.job_journal, self.client.endpoint)
+        slot = KeptSlot(journal.slot("import_vm", tag, tag=tag))
+        if (slot.read() or {}).get("jobid"):
+            done = self._reconcile(slot, "", {"importsource": p["importsource"]})
+            if done is not None:
+                return done
         network = resolve_one(
             self.client, "listNetworks", p["network"], kind="network", field="network", zoneid=zone["id"], listall=True
         )
-        instance, checks = local_instance(p, pool, host)
+        instance, checks = local_instance(p.params, pool, host)
         self.result["preflight"] = {"checks": checks}
         params = self._plan(instance, zone, host, pool)
         params.pop("nicnetworklist", None)
@@ -298,17 +384,12 @@ class ExternalImport:
         )
         if host is not None:
             params["hostid"] = host["id"]
-        if self.acs.check_mode:
+        if self.ctx.check_mode:
             return self._would(params, tag)
-        body = self.client.run_job("importVm", timeout=p["timeout"], **params)
-        return self._finish(body, {"tag": tag}, None, "", params)
+        return self._submit(params, slot, "")
 
     def _diff(self, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
-        if self.acs.diff_mode:
+        if self.ctx.diff_mode:
             tracker = DifferenceTracker()
             tracker.add_state(before, after)
             self.result["diff"] = tracker.get_before_after()
-
-
-def run_import(acs: Any) -> dict[str, Any]:
-    return ExternalImport(acs).run()

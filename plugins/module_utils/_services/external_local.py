@@ -16,6 +16,7 @@ import json
 import os
 import shlex
 import subprocess
+from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError
@@ -50,7 +51,7 @@ def _parse(stdout: str, path: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def local_instance(params: dict[str, Any], pool: dict[str, Any], host: dict[str, Any] | None) -> tuple[dict, list]:
+def local_instance(params: Mapping[str, Any], pool: dict[str, Any], host: dict[str, Any] | None) -> tuple[dict, list]:
     """The single-disk instance the planner needs, plus the checks that ran."""
     path = os.path.join(str(pool.get("path") or ""), params["diskpath"])
     checks: list[str] = []

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import shlex
+from collections.abc import Mapping
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import find_cluster
@@ -23,7 +24,7 @@ SOURCE_UUID_TAG = "acs.ingest.source-uuid"
 UUID_NAME = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def source_tag(params: dict[str, Any], pool_id: str | None = None) -> str:
+def source_tag(params: Mapping[str, Any], pool_id: str | None = None) -> str:
     if params["importsource"] == "external":
         return f"external:{params['host']}/{params['name']}"
     return f"{params['importsource']}:{pool_id}/{params['diskpath']}"
@@ -35,7 +36,11 @@ def marker_path(temppath: str, domain: str) -> str:
 
 
 def derive_cluster(
-    client: Any, params: dict[str, Any], zone: dict[str, Any], host: dict[str, Any] | None, pool: dict[str, Any] | None
+    client: Any,
+    params: Mapping[str, Any],
+    zone: dict[str, Any],
+    host: dict[str, Any] | None,
+    pool: dict[str, Any] | None,
 ) -> str:
     """importVm demands clusterid although KVM sources never use it (facts §1.6): derive one."""
     if params.get("cluster"):

@@ -17,10 +17,12 @@ branch on the source.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import find_cluster, find_zone
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError
+from ansible_collections.acs.ingest.plugins.module_utils._core.protocols import CloudStackApi
 from ansible_collections.acs.ingest.plugins.module_utils._libvirt.blockers import (
     EXTERNAL,
     UNMANAGED,
@@ -199,9 +201,12 @@ __all__ = [
 ]
 
 
-def run_unmanaged_instance_info(module: Any) -> dict[str, Any]:
-    """The ``unmanaged_instance_info`` module's one call: list, filter, return. Never changes anything."""
-    params = module.params
+def run_unmanaged_instance_info(params: Mapping[str, Any], client: Callable[[], CloudStackApi]) -> dict[str, Any]:
+    """The ``unmanaged_instance_info`` module's one call: list, filter, return. Never changes anything.
+
+    ``client`` builds the CloudStack client on demand: ``source=libvirt`` needs none, and so no
+    connection settings either.
+    """
     source = params["source"]
     if source == "libvirt":
         instances = libvirt_instances(
@@ -213,7 +218,7 @@ def run_unmanaged_instance_info(module: Any) -> dict[str, Any]:
     elif source == "cloudstack":
         if not params["cluster"]:
             raise InputError("cluster", "source=cloudstack needs the cluster to list", "set cluster to its name or id")
-        instances = cloudstack_instances(module.client, params["cluster"], name=params["name"])
+        instances = cloudstack_instances(client(), params["cluster"], name=params["name"])
     else:
         missing = [key for key in ("zone", "host") if not params[key]]
         if missing:
@@ -222,8 +227,6 @@ def run_unmanaged_instance_info(module: Any) -> dict[str, Any]:
                 "source=external needs zone and host",
                 "set zone (name or id) and host (the external KVM host's address)",
             )
-        instances = external_instances(
-            module.client, params["zone"], params["host"], params["username"], params["password"]
-        )
+        instances = external_instances(client(), params["zone"], params["host"], params["username"], params["password"])
     kept = filter_instances(instances, name=params["name"], regex=params["regex"], powerstate=params["powerstate"])
     return {"changed": False, "instances": kept, "count": len(kept)}

@@ -10,6 +10,14 @@ each with its fix. Versions matter (facts §2.6): 4.22 accepts ``hostid``/``forc
 defines the domain persistently on a host; older versions leave a running VM's domain
 transient (the unmanage playbook then runs ``persist_domain_xml`` on ``host``) and leave a
 stopped VM's domain nowhere at all, which we refuse because it would lose the VM.
+
+The job goes through the one job reconciler (``_cloudstack/jobs.py``): its id is journaled
+before it is sent, a journaled job is awaited and never sent twice, polls ride out transient
+errors, and a timeout returns ``state=pending`` with the job id.
+
+A ``name`` is matched against the VM's CloudStack name and its instance name (the libvirt
+domain name an operator sees in ``virsh list``, which an import keeps); the result says which
+one matched (``matched_by``).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import wire_params
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.jobs import JobTicket, JobWindow, look_up
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.journal import JobJournal
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import find_host, find_zone, is_uuid
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.vms import (
@@ -24,17 +33,21 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.vms import 
     find_unmanaged,
     summarize_vm,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.waiter import Backoff
+from ansible_collections.acs.ingest.plugins.module_utils._core.context import RunContext
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
     CloudStackApiError,
     InputError,
-    JobTimeoutError,
     ProblemsError,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
+from ansible_collections.acs.ingest.plugins.module_utils._core.protocols import CloudStackApi
+from ansible_collections.acs.ingest.plugins.module_utils._services.unmanage_options import (
+    JOURNAL_OPERATION,
+    DoneOnClearSlot,
+    UnmanageOptions,
+)
 
 COMMAND = "unmanageVirtualMachine"
-JOURNAL_OPERATION = "unmanage"
 PERSISTS_DOMAIN = (4, 22)  # hostid/forced parameters and domain persistence arrived together
 PRESERVE_NICS = "unmanage.vm.preserve.nics"
 CONFIG_DRIVE_DETAIL = "configDriveLocation"
@@ -44,21 +57,27 @@ def version_text(version: tuple[int, ...]) -> str:
     return ".".join(str(part) for part in version)
 
 
+def run_unmanage(client: CloudStackApi, options: UnmanageOptions, ctx: RunContext) -> dict[str, Any]:
+    """The module's one call."""
+    return UnmanageRun(client, options, ctx).run()
+
+
 class UnmanageRun:
-    def __init__(self, mod: Any) -> None:
-        self.mod = mod
-        self.params: dict[str, Any] = mod.params
-        self.client = mod.client
-        self.journal = JobJournal(self.params.get("job_journal"), self.client.settings.endpoint)
+    def __init__(self, client: CloudStackApi, options: UnmanageOptions, ctx: RunContext) -> None:
+        self.client = client
+        self.options = options
+        self.ctx = ctx
+        self.journal = JobJournal(options.job_journal, client.endpoint)
         self.zone: dict[str, Any] | None = None
         self.warnings: list[str] = []
+        self.matched_by: str | None = None
 
     @property
     def persists_domain(self) -> bool:
         return self.client.version[:2] >= PERSISTS_DOMAIN
 
     def zone_id(self) -> str | None:
-        wanted = str(self.params.get("zone") or "").strip()
+        wanted = self.options.zone or ""
         if not wanted:
             return None
         if is_uuid(wanted):
@@ -69,59 +88,84 @@ class UnmanageRun:
 
     # --- finding the VM -----------------------------------------------------------------------
     def find_vm(self) -> dict[str, Any] | None:
-        p = self.params
-        if p.get("id"):
+        o = self.options
+        if o.id:
             try:
-                vms = self.client.list_all("listVirtualMachines", id=p["id"], listall=True)
+                vms = self.client.list_all("listVirtualMachines", id=o.id, listall=True)
             except CloudStackApiError as error:
                 if error.errorcode != 431:  # an unknown (e.g. removed) VM id is a 431 parameter error
                     raise
                 vms = []
+            self.matched_by = "id" if vms else None
             return vms[0] if vms else None
         zoneid = self.zone_id()
-        if p.get("instance_name"):
-            return find_managed_by_instance_name(self.client, p["instance_name"], zoneid)
-        vms = self.client.list_all("listVirtualMachines", name=p["name"], zoneid=zoneid, listall=True)
-        exact = [vm for vm in vms if vm.get("name") == p["name"]]
-        if len(exact) > 1:
+        if o.instance_name:
+            vm = find_managed_by_instance_name(self.client, o.instance_name, zoneid)
+            self.matched_by = "instancename" if vm else None
+            return vm
+        return self.find_by_name(str(o.name), zoneid)
+
+    def find_by_name(self, name: str, zoneid: str | None) -> dict[str, Any] | None:
+        """The VM whose CloudStack name, or else whose instance name, is ``name``.
+
+        One keyword search covers both (for root admins it matches name, display name and
+        instance name); a server whose keyword skips the instance name is covered by a zone scan,
+        paid only when nothing matched.
+        """
+        vms = self.client.list_all("listVirtualMachines", keyword=name, zoneid=zoneid, listall=True)
+        if not any(name in (vm.get("name"), vm.get("instancename")) for vm in vms):
+            vms = self.client.list_all("listVirtualMachines", zoneid=zoneid, listall=True)
+        by_name = [vm for vm in vms if vm.get("name") == name]
+        by_instance = [vm for vm in vms if vm.get("instancename") == name]
+        if len(by_name) > 1:
             raise InputError(
                 "name",
-                f"{len(exact)} VMs are named '{p['name']}' in the zone: "
-                + ", ".join(f"{vm.get('id')} ({vm.get('account')})" for vm in exact),
+                f"{len(by_name)} VMs are named '{name}' in the zone: "
+                + ", ".join(f"{vm.get('id')} ({vm.get('account')})" for vm in by_name),
                 "identify the VM by id or instance_name",
             )
-        return exact[0] if exact else None
+        if by_name and by_instance and by_instance[0].get("id") != by_name[0].get("id"):
+            raise InputError(
+                "name",
+                f"'{name}' is the name of VM {by_name[0].get('id')} and the instance name of VM "
+                f"{by_instance[0].get('id')}",
+                "identify the VM by id, or use instance_name for the libvirt domain name",
+            )
+        if by_name:
+            self.matched_by = "name"
+            return by_name[0]
+        if by_instance:
+            self.matched_by = "instancename"
+            return by_instance[0]
+        return None
 
     def instance_name_hint(self) -> str | None:
         """The hypervisor name to look for when the VM is no longer managed."""
-        p = self.params
-        if p.get("instance_name"):
-            return str(p["instance_name"])
-        entry = self.journal.get(JOURNAL_OPERATION, self.journal_key())
+        o = self.options
+        if o.instance_name:
+            return o.instance_name
+        entry = self.journal.get(JOURNAL_OPERATION, o.journal_key)
         if entry and entry.get("instancename"):
             return str(entry["instancename"])
-        return str(p["name"]) if p.get("name") else None  # imported VMs keep name == instance name
-
-    def journal_key(self) -> str:
-        p = self.params
-        return str(p.get("id") or f"{self.params.get('zone')}/{p.get('instance_name') or p.get('name')}")
+        return o.name  # a domain name, or a CloudStack name that an import kept equal to it
 
     def already_unmanaged(self) -> dict[str, Any]:
         """Idempotency: the VM is gone from CloudStack; ok only if a host lists it as unmanaged."""
+        o = self.options
         instance_name = self.instance_name_hint()
-        entry = self.journal.get(JOURNAL_OPERATION, self.journal_key()) or {}
+        entry = self.journal.get(JOURNAL_OPERATION, o.journal_key) or {}
         zoneid = entry.get("zoneid") or self.zone_id()
-        identity = self.params.get("id") or self.params.get("instance_name") or self.params.get("name")
         if not instance_name or not zoneid:
             raise InputError(
                 "id",
-                f"no managed VM with id {identity}",
+                f"no managed VM with id {o.identity}",
                 "if it was unmanaged already, identify it by instance_name and zone so the module can find its domain",
             )
         clusters = self.client.list_all("listClusters", zoneid=zoneid, hypervisor="KVM")
         for cluster in clusters:
             instance = find_unmanaged(self.client, str(cluster["id"]), instance_name)
             if instance is not None:
+                self.matched_by = "instancename"
                 return self.result(
                     False,
                     "unmanaged",
@@ -129,42 +173,37 @@ class UnmanageRun:
                     host={"id": instance.get("hostid"), "name": instance.get("hostname")},
                     zoneid=zoneid,
                 )
-        field = "id" if self.params.get("id") else "instance_name" if self.params.get("instance_name") else "name"
         raise InputError(
-            field,
-            f"'{identity}' is neither a managed VM nor an unmanaged instance ('{instance_name}') on a KVM host "
+            o.field,
+            f"'{o.identity}' is neither a managed VM nor an unmanaged instance ('{instance_name}') on a KVM host "
             "of the zone",
             "check the VM's id, name or instance name and the zone",
         )
 
     def reconcile_earlier_job(self) -> dict[str, Any] | None:
         """A job an earlier run submitted and did not see finish: await it, never submit twice."""
-        entry = self.journal.get(JOURNAL_OPERATION, self.journal_key())
+        slot = DoneOnClearSlot(self.journal, self.options.journal_key)
+        entry = slot.read()
         if not entry or entry.get("done"):
             return None
         jobid = str(entry["jobid"])
-        try:
-            job = self.client.call("queryAsyncJobResult", retry=True, jobid=jobid)
-        except CloudStackApiError as error:
-            if error.errorcode != 431:
-                raise
-            self.journal.drop(JOURNAL_OPERATION, self.journal_key())
-            return None
-        if int(job.get("jobstatus", 0)) == 0:
-            if self.mod.check_mode:
+        status = look_up(self.client, COMMAND, jobid)
+        if status.state == "running":
+            if self.ctx.check_mode or not self.options.timing.wait:
                 return self.result(False, "pending", jobid=jobid)
-            try:
-                self.client.wait(COMMAND, jobid, timeout=float(self.params["timeout"]), backoff=self.backoff())
-            except JobTimeoutError:
+            ticket = JobTicket(jobid, COMMAND, {}, slot, self.options.timing, jobid=jobid, earlier=True)
+            outcome = JobWindow(self.client, self.ctx).run_one(ticket)
+            if outcome.state == "pending":
                 self.warnings.append(f"unmanage job {jobid} from an earlier run is still running; rerun to check")
                 return self.result(False, "pending", jobid=jobid)
-            except CloudStackApiError as error:
-                self.warnings.append(f"unmanage job {jobid} from an earlier run failed: {error.errortext}")
-        elif int(job.get("jobstatus", 0)) != 1:
-            errortext = (job.get("jobresult") or {}).get("errortext", "no error text")
-            self.warnings.append(f"unmanage job {jobid} from an earlier run failed: {errortext}")
-        # Keep instance name and zone (an id cannot be looked up once the VM is gone).
-        self.journal.mark_done(JOURNAL_OPERATION, self.journal_key())
+            if outcome.state == "failed":
+                text = getattr(outcome.error, "errortext", None) or str(outcome.error)
+                self.warnings.append(f"unmanage job {jobid} from an earlier run failed: {text}")
+        elif status.state == "failed" and status.error is not None:
+            self.warnings.append(f"unmanage job {jobid} from an earlier run failed: {status.error.errortext}")
+        # Finished, or never arrived: keep instance name and zone (an id cannot be looked up once
+        # the VM is gone) and look at the VM as it is now.
+        slot.clear()
         return None
 
     # --- preconditions (facts §2.5) ----------------------------------------------------------
@@ -196,7 +235,7 @@ class UnmanageRun:
             )
         raw_details = vm.get("details")
         details = raw_details if isinstance(raw_details, dict) else {}
-        if self.persists_domain and details.get(CONFIG_DRIVE_DETAIL) and not self.params["forced"]:
+        if self.persists_domain and details.get(CONFIG_DRIVE_DETAIL) and not self.options.forced:
             found.append(
                 Problem(
                     "config_drive_attached",
@@ -205,7 +244,7 @@ class UnmanageRun:
                     "set forced=true; CloudStack then removes the config drive from the domain XML",
                 )
             )
-        if self.params.get("host") and state != "Stopped":
+        if self.options.host and state != "Stopped":
             found.append(
                 Problem(
                     "host_needs_stopped_vm",
@@ -250,8 +289,8 @@ class UnmanageRun:
 
     # --- the run ------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
-        p = self.params
-        for option, value in (("host", p.get("host")), ("forced", p.get("forced"))):
+        o = self.options
+        for option, value in (("host", o.host), ("forced", o.forced)):
             if value and not self.persists_domain:
                 raise InputError(
                     option,
@@ -271,34 +310,33 @@ class UnmanageRun:
             )
         call_params: dict[str, Any] = {"id": vm["id"]}
         target = None
-        if p.get("host"):
-            target = find_host(self.client, p["host"], zoneid=vm.get("zoneid"))
+        if o.host:
+            target = find_host(self.client, o.host, zoneid=vm.get("zoneid"))
             call_params["hostid"] = target["id"]
-        if p["forced"]:
+        if o.forced:
             call_params["forced"] = True
         call = {"command": COMMAND, "params": wire_params(call_params)}
         preserve = self.preserve_nics(str(vm.get("zoneid")))
         before = {"state": "managed", "vm": summarize_vm(vm)}
-        if self.mod.check_mode:
+        if self.ctx.check_mode:
             after: dict[str, Any] = {"state": "unmanaged", "unmanage_call": call}
             host = target or self.vm_host(vm)
             return self.result(
                 True, "would_unmanage", vm=vm, host=host, api_call=call, preserve=preserve, diff=(before, after)
             )
-        key = self.journal_key()
-
-        def remember(jobid: str) -> None:
-            self.journal.put(
-                JOURNAL_OPERATION, key, jobid, instancename=vm.get("instancename"), zoneid=vm.get("zoneid")
-            )
-
-        try:
-            answer = self.client.run_job(
-                COMMAND, timeout=float(p["timeout"]), backoff=self.backoff(), on_submitted=remember, **call_params
-            )
-        except JobTimeoutError as error:
-            self.warnings.append(f"unmanage job {error.jobid} was still running after {p['timeout']}s; rerun to check")
-            return self.result(True, "pending", vm=vm, api_call=call, jobid=error.jobid, preserve=preserve)
+        slot = DoneOnClearSlot(
+            self.journal, o.journal_key, instancename=vm.get("instancename"), zoneid=vm.get("zoneid")
+        )
+        outcome = JobWindow(self.client, self.ctx).run_one(JobTicket(vm["id"], COMMAND, call_params, slot, o.timing))
+        if outcome.state == "pending":
+            if o.timing.wait:
+                self.warnings.append(
+                    f"unmanage job {outcome.jobid} was still running after {o.timing.timeout:g}s; rerun to check"
+                )
+            return self.result(True, "pending", vm=vm, api_call=call, jobid=outcome.jobid, preserve=preserve)
+        if outcome.error is not None:
+            raise outcome.error
+        answer = outcome.result
         response = answer.get("unmanagevirtualmachineresponse", answer)
         hostid = response.get("hostid") or call_params.get("hostid") or vm.get("hostid")
         host = target if target and target.get("id") == hostid else self.host_by_id(hostid, vm)
@@ -333,10 +371,6 @@ class UnmanageRun:
         values = [str(row.get("value")).lower() for row in rows if row.get("name") == PRESERVE_NICS]
         return values[0] == "true" if values else None
 
-    def backoff(self) -> Backoff:
-        interval = float(self.params["poll_interval"])
-        return Backoff(initial=interval, factor=1.5, maximum=max(interval, float(self.params["poll_max_interval"])))
-
     def result(
         self,
         changed: bool,
@@ -355,8 +389,8 @@ class UnmanageRun:
             # Kept after success: a rerun needs the instance name and zone to confirm the VM is
             # unmanaged, and CloudStack forgets the id (and name) once the VM is gone. Recorded
             # under every way a rerun may name the VM.
-            zone_given = self.params.get("zone")
-            keys = {self.journal_key(), str(vm.get("id"))}
+            zone_given = self.options.zone
+            keys = {self.options.journal_key, str(vm.get("id"))}
             for label in (vm.get("instancename"), vm.get("name")):
                 keys.update({f"{zone_given}/{label}", f"{vm.get('zoneid')}/{label}", f"{vm.get('zonename')}/{label}"})
             for key in keys:
@@ -378,19 +412,10 @@ class UnmanageRun:
         }
         if jobid:
             result["jobid"] = jobid
-        if diff and self.mod.diff_mode:
+        if self.matched_by:
+            result["matched_by"] = self.matched_by
+        if diff and self.ctx.diff_mode:
             result["diff"] = {"before": diff[0], "after": diff[1]}
         for warning in self.warnings:
-            self.mod.module.warn(warning)
+            self.ctx.warn(warning)
         return result
-
-
-def run_unmanage(mod: Any) -> dict[str, Any]:
-    """Entry point for the module: ``AcsModule.run(run_unmanage)``."""
-    p = mod.params
-    if (p.get("name") or p.get("instance_name")) and not p.get("zone"):
-        field = "name" if p.get("name") else "instance_name"
-        raise InputError(field, f"{field} is only unique within a zone", "set zone (id or name) as well")
-    if p["timeout"] <= 0:
-        raise InputError("timeout", f"must be a positive number of seconds, got {p['timeout']}", "raise it")
-    return UnmanageRun(mod).run()

@@ -12,7 +12,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._core.errors import Acs
 from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
 from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
 from ansible_collections.acs.ingest.plugins.module_utils._services.import_inputs import check_precomputed_plan
-from ansible_collections.acs.ingest.plugins.module_utils._services.import_single import failure_fix
+from ansible_collections.acs.ingest.plugins.module_utils._services.import_results import failure_fix
 
 CLUSTER = "25c9c849-a4c2-5fc4-a707-c36104b13298"
 INSTANCE: dict[str, Any] = {
