@@ -29,7 +29,6 @@ from ansible_collections.acs.ingest.plugins.module_utils._services.external_supp
 from ansible_collections.acs.ingest.plugins.module_utils._services.job_options import job_timing
 
 
-
 @dataclass(frozen=True)
 class ExternalImportOptions:
     """The module's options (without connection settings) plus the checked job timing."""

@@ -22,18 +22,22 @@ exact calls and a bad request fails before anything changed.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import CloudStackClient, wire_params
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.jobs import JobTicket, JobTiming, JobWindow, NoSlot
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import find_zone, is_uuid, resolve_one
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.vms import find_managed_by_instance_name
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.waiter import Backoff
+from ansible_collections.acs.ingest.plugins.module_utils._core.context import RunContext
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
     AcsIngestError,
     CloudStackApiError,
     InputError,
+    JobTimeoutError,
     ProblemsError,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._libvirt.host import domain_addresses
@@ -313,15 +317,23 @@ class PostImport:
         )
         if self.check_mode:
             return None
-        try:
-            return self.client.run_job(command, timeout=self.request.timeout, backoff=self.request.backoff, **params)
-        except CloudStackApiError as error:
+        # Through the one job reconciler; a fix-up is checked again by every rerun, so nothing is journaled.
+        timing = JobTiming(timeout=float(self.request.timeout), backoff=self.request.backoff)
+        context = RunContext(clock=time.monotonic, sleep=time.sleep, warn=self.warn, check_mode=self.check_mode)
+        outcome = JobWindow(self.client, context).run_one(JobTicket(what, command, params, NoSlot(), timing))
+        if outcome.state == "pending":
+            raise JobTimeoutError(command, str(outcome.jobid), float(self.request.timeout))
+        error = outcome.error
+        if isinstance(error, CloudStackApiError):
             raise AcsIngestError(
                 f"CloudStack refused {command} ({what}): {error.errortext}",
                 field={"add_nic": "add_nic.network", "add_ip": "nic_ips"}.get(kind, "restart"),
                 fix="see CloudStack's answer; the fix-ups done before this one stay done, a rerun continues",
                 errorcode=error.errorcode,
             ) from None
+        if error is not None:
+            raise error
+        return outcome.result
 
     def run(self) -> dict[str, Any]:
         vm = self.find_vm()

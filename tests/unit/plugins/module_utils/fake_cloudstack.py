@@ -39,6 +39,8 @@ LISTED = {  # what the plain list commands answer (filtered by id or name)
     "listServiceOfferings": ("serviceoffering", [{"id": OFFERING, "name": "tiny", "cpunumber": 1, "memory": 64,
                                                   "cpuspeed": 500, "iscustomized": False, "rootdisksize": 8}]),
     "listDiskOfferings": ("diskoffering", []),
+    "listHosts": ("host", [{"id": "h1", "name": "kvm1", "clusterid": CLUSTER, "zoneid": ZONE, "hypervisor": "KVM",
+                            "type": "Routing", "state": "Up"}]),
     "listTemplates": ("template", [{"id": TEMPLATE, "name": "kvm-template", "hypervisor": "KVM", "zoneid": ZONE}]),
 }  # fmt: skip
 IMPORT_CLASS = "org.apache.cloudstack.api.command.admin.vm.ImportUnmanagedInstanceCmd"
