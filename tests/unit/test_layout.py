@@ -183,3 +183,15 @@ def test_the_checker_catches_a_wrong_way_import(tmp_path: Path) -> None:
     layer = _layer_of(module)
     assert layer == "_services"
     assert _rank(layer) >= _rank("_core")
+
+
+def test_test_file_names_are_unique() -> None:
+    """pytest imports test files by basename (no __init__.py packages): two files of one name in
+    different folders stop the whole run at collection, although each passes when run alone."""
+    tests = PLUGINS.parent / "tests"
+    seen: dict[str, list[str]] = {}
+    for path in sorted(tests.rglob("test_*.py")):
+        if not {"output", "__pycache__"} & set(path.parts):
+            seen.setdefault(path.name, []).append(str(path.parent.relative_to(tests)))
+    clashes = {name: folders for name, folders in seen.items() if len(folders) > 1}
+    assert not clashes, f"rename one of each: {clashes}"
