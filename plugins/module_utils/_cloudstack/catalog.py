@@ -161,10 +161,10 @@ def fetch_network_usage(
         macs[key], ips[key], names[key] = sorted(found_macs), sorted(found_ips), sorted(found_names)
         if str(network.get("type") or network.get("guestiptype") or "").lower() == "shared":
             try:
-                rows = client.list_all("listVlanIpRanges", networkid=network_id)
+                vlan_ranges = client.list_all("listVlanIpRanges", networkid=network_id)
             except CloudStackApiError:
                 continue  # not answered (older API, restricted caller): the range rule is skipped
-            ranges[key] = [[str(r.get("startip")), str(r.get("endip"))] for r in rows if r.get("startip")]
+            ranges[key] = [[str(r.get("startip")), str(r.get("endip"))] for r in vlan_ranges if r.get("startip")]
     return {"macs_in_use": macs, "ips_in_use": ips, "names_on_network": names, "ip_ranges": ranges}
 
 

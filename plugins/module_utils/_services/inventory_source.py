@@ -244,8 +244,9 @@ def not_listed(found: list[Record], overrides: PlanRows) -> list[Record]:
 def plan_all(
     client: CloudStackClient | None, records: list[Record], overrides: PlanRows, defaults: dict[str, Any]
 ) -> None:
-    """Attach the import plan to every record: one catalog fetch per zone, then one MAC lookup
-    per network the plans use and, only if some MAC is taken, a second, conflict-aware pass."""
+    """Attach the import plan to every record: one catalog fetch per zone, then one usage lookup per
+    network the plans use (MACs, IPs and VM names; a Shared network's IP ranges) and, when anything is
+    on those networks, a second pass judged by the MAC, IP and hostname rules."""
     catalogs: dict[str, dict[str, Any]] = {}
     for rec in records:
         zone_id = str(rec["zone_id"] or "")
@@ -276,8 +277,9 @@ def plan_all(
         for zone_id, network_ids in used.items():
             if zone_id in catalogs:
                 catalogs[zone_id].update(fetch_network_usage(client, network_ids, catalogs[zone_id]["networks"]))
-                taken = taken or any(catalogs[zone_id]["macs_in_use"].values())
-        if not taken:  # no MAC on those networks is in use: the first plans cannot conflict
+                usage = ("macs_in_use", "ips_in_use", "names_on_network", "ip_ranges")
+                taken = taken or any(any(catalogs[zone_id][key].values()) for key in usage)
+        if not taken:  # nothing is on those networks yet: no MAC, IP or name rule can apply
             return
 
 

@@ -17,6 +17,7 @@ from acs_simulator.signing import compute_signature
 from acs_simulator.sim import Simulator
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import (
     fetch_macs_in_use,
+    fetch_network_usage,
     fetch_zone_catalog,
     planned_network_ids,
 )
@@ -140,6 +141,34 @@ def test_macs_in_use_come_from_vms_on_that_network_only(sim, client) -> None:
     macs = fetch_macs_in_use(client, [l2, l2])
     assert macs == {l2.lower(): ["52:54:00:aa:bb:01"]}
     assert [c["command"] for c in client.api_calls] == ["listVirtualMachines"], "one call per distinct network"
+
+
+class _Lists:
+    """list_all over fixed answers, recording the calls."""
+
+    def __init__(self, answers: dict[tuple[str, str], list[dict[str, Any]]]) -> None:
+        self.answers, self.calls = answers, []
+
+    def list_all(self, command: str, **params: Any) -> list[dict[str, Any]]:
+        self.calls.append((command, params.get("networkid")))
+        return self.answers.get((command, params.get("networkid")), [])
+
+
+def test_network_usage_of_several_shared_networks_keeps_each_networks_ranges() -> None:
+    nets = [{"id": "S1", "type": "Shared"}, {"id": "s2", "type": "Shared"}, {"id": "l2", "type": "L2"}]
+    vm = {"name": "web", "nic": [{"networkid": "s1", "macaddress": "52:54:00:AA:00:01", "ipaddress": "10.0.0.5"}]}
+    client = _Lists(
+        {
+            ("listVirtualMachines", "s1"): [vm],
+            ("listVlanIpRanges", "s1"): [{"startip": "10.0.0.10", "endip": "10.0.0.20"}],
+            ("listVlanIpRanges", "s2"): [{"startip": "10.0.1.10", "endip": "10.0.1.20"}],
+        }
+    )
+    usage = fetch_network_usage(client, ["s1", "s2", "l2", "s1"], nets)
+    assert usage["ip_ranges"] == {"s1": [["10.0.0.10", "10.0.0.20"]], "s2": [["10.0.1.10", "10.0.1.20"]]}
+    assert usage["macs_in_use"]["s1"] == ["52:54:00:aa:00:01"] and usage["ips_in_use"]["s1"] == ["10.0.0.5"]
+    assert usage["names_on_network"] == {"s1": ["web"], "s2": [], "l2": []}
+    assert ("listVlanIpRanges", "l2") not in client.calls and len(client.calls) == 5
 
 
 def test_cluster_by_name_by_id_and_wrong_values(sim, client) -> None:

@@ -110,3 +110,27 @@ def test_mac_rules_follow_the_server_version() -> None:
     vm["nic"][0]["macaddress"] = "02:00:4c:5f:00"
     assert "mac_invalid" in codes(plan(vm, catalog()))
     assert "mac_invalid" not in codes(plan(vm, catalog(cloudstack_version="4.19.0")))
+
+
+def test_inventory_plans_are_judged_against_what_is_on_the_networks_even_without_mac_conflicts(
+    monkeypatch: Any,
+) -> None:
+    """plan_all's second pass runs when anything is on the planned networks (here only a VM name)."""
+    from ansible_collections.acs.ingest.plugins.module_utils._services import inventory_source
+
+    class _Catalog:
+        def as_planner_input(self) -> dict[str, Any]:
+            return catalog()
+
+    vm = instance()
+    usage = {"macs_in_use": {}, "ips_in_use": {}, "names_on_network": {}, "ip_ranges": {}}
+
+    def fetch_usage(client: Any, network_ids: list[str], networks: Any) -> dict[str, Any]:
+        usage["names_on_network"] = {str(n).lower(): [vm["name"]] for n in network_ids}
+        return usage
+
+    monkeypatch.setattr(inventory_source, "fetch_zone_catalog", lambda client, zone: _Catalog())
+    monkeypatch.setattr(inventory_source, "fetch_network_usage", fetch_usage)
+    records = [inventory_source.record("cloudstack", vm, {"id": CLUSTER, "zoneid": ZONE}, ZONE, "kvm1")]
+    inventory_source.plan_all(object(), records, {}, WISHES)  # type: ignore[arg-type]
+    assert {p["code"] for p in records[0]["plan"]["problems"]} == {"hostname_in_use_on_network"}
