@@ -124,7 +124,8 @@ def test_stopped_vm_on_419_is_refused_with_the_fix(acs_sim_factory, kvm_domains,
     assert sim.run("stopVirtualMachine", id=vm["id"], forced=True, timeout=300)["jobstatus"] == 1
     refused = run_module(tmp_path, "unmanage_vm", args(name=vm["name"]), env)
     assert refused.get("failed")
-    assert "would exist nowhere" in refused["msg"] and "Fix: start the VM first" in refused["msg"]
+    assert [p["code"] for p in refused["problems"]] == ["unmanage_stopped_vm_not_on_hypervisor"]
+    assert "is not found in the hypervisor" in refused["msg"] and "Fix: start the VM first" in refused["msg"]
     assert still_managed(sim, vm["id"])
 
 
@@ -135,7 +136,8 @@ def test_stopped_vm_on_422_is_defined_on_the_chosen_host(acs_sim_factory, kvm_do
     vm = import_directly(sim, dom.name)
 
     running = run_module(tmp_path, "unmanage_vm", args(id=vm["id"], host="kvm1"), env)
-    assert running.get("failed") and "host only applies to stopped VMs" in running["msg"]
+    assert running.get("failed") and "only supported for KVM hypervisor for stopped Instances" in running["msg"]
+    assert [p["code"] for p in running["problems"]] == ["unmanage_hostid_not_applicable"]
 
     assert sim.run("stopVirtualMachine", id=vm["id"], forced=True, timeout=300)["jobstatus"] == 1
     done = run_module(tmp_path, "unmanage_vm", args(id=vm["id"], host="kvm1"), env)
@@ -168,7 +170,10 @@ def test_preconditions_are_checked_up_front_and_reported_together(
     assert "Traceback" not in refused["_stdout"]
     fields = {problem["field"] for problem in refused["problems"]}
     assert fields == {"iso", "snapshots", "forced"}
-    assert "detach it" in refused["msg"] and "nightly" in refused["msg"] and "set forced=true" in refused["msg"]
+    codes = {problem["code"] for problem in refused["problems"]}
+    assert codes == {"unmanage_iso_attached", "unmanage_volume_snapshots", "unmanage_config_drive_not_forced"}
+    assert "detach the ISO" in refused["msg"] and "nightly" in refused["msg"] and "set forced: true" in refused["msg"]
+    assert "Config drive is attached to Instance" in refused["msg"]  # CloudStack's own text
     assert "unmanageVirtualMachine" not in commands(refused)
     assert still_managed(sim, vm["id"])
 

@@ -207,7 +207,8 @@ def unmanage_findings(
     if sharedfs and UNMANAGE_SHAREDFS_VM.applies(version):
         hit(UNMANAGE_SHAREDFS_VM, "id", "the VM serves a Shared FileSystem")
     if kvm and state == "Stopped" and UNMANAGE_STOPPED_NOT_ON_HYPERVISOR.applies(version):
-        hit(UNMANAGE_STOPPED_NOT_ON_HYPERVISOR, "state", "the KVM VM is Stopped", value=vm.get("id"))
+        detail = "the KVM VM is Stopped, so its domain exists on no host (and CloudStack defines it nowhere)"
+        hit(UNMANAGE_STOPPED_NOT_ON_HYPERVISOR, "state", detail, value=vm.get("id"))
     live = [s for s in volume_snapshots if str(s.get("state", "")).lower() not in ("destroyed",)]
     if live:
         names = ", ".join(str(s.get("name") or s.get("id")) for s in live[:5])

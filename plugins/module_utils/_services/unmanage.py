@@ -41,6 +41,8 @@ from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
 )
 from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
 from ansible_collections.acs.ingest.plugins.module_utils._core.protocols import CloudStackApi
+from ansible_collections.acs.ingest.plugins.module_utils._rules.unmanage_rules import unmanage_findings
+from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import parse_version
 from ansible_collections.acs.ingest.plugins.module_utils._services.unmanage_options import (
     JOURNAL_OPERATION,
     DoneOnClearSlot,
@@ -208,74 +210,32 @@ class UnmanageRun:
 
     # --- preconditions (facts §2.5) ----------------------------------------------------------
     def problems(self, vm: dict[str, Any]) -> list[Problem]:
-        found: list[Problem] = []
-        state = str(vm.get("state"))
-        if state not in ("Running", "Stopped"):
-            found.append(
-                Problem(
-                    "vm_state_transient",
-                    "state",
-                    f"the VM is {state}",
-                    "wait until it is Running or Stopped, or start/stop it",
-                )
-            )
+        """unmanageVirtualMachine's preconditions for this server's version (``_rules.unmanage_rules``).
+
+        What CloudStack would refuse becomes a Problem (code, reason, fix); what it would silently do
+        becomes a warning (the result reports domain_persisted and preserve_nics itself). acs.ingest
+        itself unmanages KVM VMs only.
+        """
+        found = unmanage_findings(
+            parse_version(self.client.version, "CloudStack version"),
+            vm,
+            hostid=self.options.host or "",
+            forced=bool(self.options.forced),
+            volume_snapshots=self.volume_snapshots(vm),
+        )
+        problems = [finding.as_problem() for finding in found if finding.blocks]
+        # the result says domain_persisted; the unmanage playbook persists the domain itself
+        self.warnings.extend(
+            finding.message
+            for finding in found
+            if not finding.blocks and finding.code != "unmanage_domain_not_persisted"
+        )
         hypervisor = str(vm.get("hypervisor") or "KVM")
-        if hypervisor.upper() != "KVM":
-            found.append(
+        if hypervisor.upper() != "KVM" and not any(p.code == "unmanage_hypervisor_unsupported" for p in problems):
+            problems.append(
                 Problem("hypervisor_not_kvm", "id", f"the VM runs on {hypervisor}", "acs.ingest unmanages KVM VMs only")
             )
-        if vm.get("isoid"):
-            found.append(
-                Problem(
-                    "iso_attached",
-                    "iso",
-                    f"ISO {vm.get('isoname') or vm['isoid']} is attached",
-                    "detach it (detachIso) first",
-                )
-            )
-        raw_details = vm.get("details")
-        details = raw_details if isinstance(raw_details, dict) else {}
-        if self.persists_domain and details.get(CONFIG_DRIVE_DETAIL) and not self.options.forced:
-            found.append(
-                Problem(
-                    "config_drive_attached",
-                    "forced",
-                    "a config drive is attached",
-                    "set forced=true; CloudStack then removes the config drive from the domain XML",
-                )
-            )
-        if self.options.host and state != "Stopped":
-            found.append(
-                Problem(
-                    "host_needs_stopped_vm",
-                    "host",
-                    f"host only applies to stopped VMs; this one is {state}",
-                    "stop the VM or drop host",
-                )
-            )
-        if not self.persists_domain and state == "Stopped":
-            found.append(
-                Problem(
-                    "stopped_vm_domain_lost",
-                    "state",
-                    f"CloudStack {version_text(self.client.version)} does not define a stopped VM's domain on any "
-                    "host when unmanaging it, so the VM would exist nowhere",
-                    "start the VM first (the unmanage playbook then makes its domain persistent), "
-                    "or upgrade CloudStack to 4.22+",
-                )
-            )
-        snapshots = self.volume_snapshots(vm)
-        if snapshots:
-            found.append(
-                Problem(
-                    "volume_snapshots",
-                    "snapshots",
-                    f"the VM's volumes have {len(snapshots)} snapshot(s): "
-                    + ", ".join(str(s.get("name") or s.get("id")) for s in snapshots[:5]),
-                    "delete the volume snapshots (deleteSnapshot) first",
-                )
-            )
-        return found
+        return problems
 
     def volume_snapshots(self, vm: dict[str, Any]) -> list[dict[str, Any]]:
         # listSnapshots has no VM filter (and ignores unknown parameters), so go volume by volume.
@@ -283,7 +243,8 @@ class UnmanageRun:
         snapshots: list[dict[str, Any]] = []
         for volume in volumes:
             for snapshot in self.client.list_all("listSnapshots", volumeid=volume["id"], listall=True):
-                if str(snapshot.get("state", "")).lower() not in ("destroyed", "destroying"):
+                # hasVolumeSnapshotsPriorToUnmanageVM: any snapshot not Destroyed (Destroying too) blocks
+                if str(snapshot.get("state", "")).lower() != "destroyed":
                     snapshots.append(snapshot)
         return snapshots
 
