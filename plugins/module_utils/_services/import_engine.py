@@ -32,12 +32,11 @@ One VM failing never stops the others.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import (
     ZoneCatalog,
-    fetch_macs_in_use,
+    fetch_network_usage,
     fetch_zone_catalog,
     planned_network_ids,
 )
@@ -253,12 +252,13 @@ class ImportEngine:
         catalog = self.catalogs[str(zoneid)]
         wishes = wishes_from_params(self.client, params)
         plan = build_import_plan(instance, wishes, catalog.as_planner_input(), cluster_id=clusterid, zone_id=zoneid)
-        if plan.ok and not params.get("forced"):
-            # MACs are only worth fetching for the networks the plan chose (one call each).
-            macs = fetch_macs_in_use(self.client, planned_network_ids(plan.params))
-            if any(macs.values()):
-                with_macs = replace(catalog, macs_in_use=macs).as_planner_input()
-                plan = build_import_plan(instance, wishes, with_macs, cluster_id=clusterid, zone_id=zoneid)
+        if plan.ok:
+            # What is on the networks the plan chose (one call each): MACs, IPs and names in use, and a Shared
+            # network's IP ranges, for the rules of importNic and checkUnmanagedNicAndNetworkHostnameForImport.
+            usage = fetch_network_usage(self.client, planned_network_ids(plan.params), catalog.networks)
+            if any(any(values.values()) for values in usage.values()):
+                with_usage = {**catalog.as_planner_input(), **usage}
+                plan = build_import_plan(instance, wishes, with_usage, cluster_id=clusterid, zone_id=zoneid)
         plan.raise_for_problems(notes=plan.note_lines())
         return plan
 
