@@ -157,6 +157,25 @@ def test_running_vm_with_shutdown(sim: Simulator, external_domain_factory, work)
     assert "importVm" not in [c["command"] for c in real["api_calls"]]
 
 
+def test_a_running_vm_the_agent_would_not_list_is_refused_before_the_shutdown(
+    sim: Simulator, external_domain_factory, external_kvm_host, work
+) -> None:
+    """Check mode predicts listVmsForImport with the catalogue's agent rules: a watchdog whose action
+    the agent has no constant for (inject-nmi) drops the domain, so no shutdown is worth asking for."""
+    dom = external_domain_factory("extimp-wdog", [DiskSpec("qcow2", 16)])
+    conn = external_kvm_host.connect()
+    try:
+        xml = conn.lookupByName(dom.name).XMLDesc(0)
+        watchdog = "<watchdog model='i6300esb' action='inject-nmi'/></devices>"
+        conn.defineXML(xml.replace("</devices>", watchdog)).create()
+    finally:
+        conn.close()
+    check = run_module(work, sim, base_args(dom.name, shutdown=True, shutdown_timeout=5), check=True)
+    assert check.get("failed") and [p["code"] for p in check["problems"]] == ["watchdog_action_unsupported"]
+    assert "once shut off, CloudStack would not list" in check["msg"] and check["problems"][0]["fix"]
+    assert _state(dom.name) == libvirt.VIR_DOMAIN_RUNNING
+
+
 def test_too_little_space_in_temppath(sim: Simulator, external_domain_factory, workroot, work) -> None:
     dom = external_domain_factory("extimp-space", [DiskSpec("raw", 16)])
     # Real data, so the converted qcow2 needs ~8 MiB; the temppath below holds 2 MiB.
@@ -253,6 +272,9 @@ def test_shared_pool_disk_with_backing_file_fails_before_import(sim: Simulator, 
     result = run_module(work, sim, args)
     assert result.get("failed") and result["field"] == "diskpath"
     assert "backing file" in result["msg"]
+    # The simulator speaks 4.22: the catalogue's rule for 4.20.2+, with CloudStack's own text and a fix.
+    assert [p["code"] for p in result["problems"]] == ["qcow2_backing_file"]
+    assert result["problems"][0]["fix"]
     assert "importVm" not in [c["command"] for c in result["api_calls"]]
 
 

@@ -61,6 +61,10 @@ class PreflightReport:
     # (facts §1.8, §2.4), and importVm with a custom offering needs details cpuNumber and memory.
     vcpus: int = 0
     memory_mib: int = 0
+    # The domain's XML and virDomainGetMaxMemory: the agent rules of ``_rules`` judge whether
+    # listVmsForImport would list the domain. Kept out of the result (``as_dict``).
+    xml: str = field(default="", repr=False)
+    max_memory_kib: int = 0
     temppath: str = "/tmp/"
     temppath_free: int = 0
     temppath_needed: int = 0
@@ -68,7 +72,9 @@ class PreflightReport:
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("xml", None)
+        return data
 
 
 def normalize_temppath(temppath: str | None) -> str:

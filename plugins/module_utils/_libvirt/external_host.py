@@ -87,6 +87,7 @@ def check_libvirt(report: PreflightReport, *, shutdown: bool, opener: Callable[[
         info = dom.info()
         report.vcpus = int(info[3])
         report.memory_mib = int(info[1]) // 1024
+        report.max_memory_kib = int(info[1])
         state = dom.state()[0]
         report.state = STATE_NAMES.get(state, str(state))
         if state not in POWER_OFF_STATES and not shutdown:
@@ -97,6 +98,7 @@ def check_libvirt(report: PreflightReport, *, shutdown: bool, opener: Callable[[
             )
         report.checks.append(f"domain {report.domain} found, {report.state}")
         xml = dom.XMLDesc(0)
+        report.xml = xml
         report.disks = domain_disks(xml)
         report.nics = domain_nics(xml)
         if not report.disks:

@@ -44,7 +44,12 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup impo
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.waiter import Backoff
 from ansible_collections.acs.ingest.plugins.module_utils._core.context import RunContext
 from ansible_collections.acs.ingest.plugins.module_utils._core.diff import DifferenceTracker
-from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError, InputError, SshError
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
+    AcsIngestError,
+    InputError,
+    ProblemsError,
+    SshError,
+)
 from ansible_collections.acs.ingest.plugins.module_utils._core.protocols import CloudStackApi
 from ansible_collections.acs.ingest.plugins.module_utils._libvirt.external_domain import (
     PreflightReport,
@@ -53,6 +58,12 @@ from ansible_collections.acs.ingest.plugins.module_utils._libvirt.external_domai
 )
 from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
 from ansible_collections.acs.ingest.plugins.module_utils._remote.ssh import SshSession
+from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import AGENT_DROP, Finding
+from ansible_collections.acs.ingest.plugins.module_utils._rules.preflight import (
+    external_source_findings,
+    local_shared_preflight,
+)
+from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import Version, parse_version
 from ansible_collections.acs.ingest.plugins.module_utils._services.external_local import local_instance
 from ansible_collections.acs.ingest.plugins.module_utils._services.external_options import (
     ExternalImportOptions,
@@ -195,6 +206,8 @@ class ExternalImport:
         """The VM as CloudStack's listVmsForImport sees it, so the plan matches what importVm will see."""
         p = self.p
         if report.shutdown == "would shut down":
+            # Not shut off yet, so not listed yet: predict whether the zone's agents will list it.
+            self._raise_agent_drops(zone, report, "once shut off, CloudStack would not list")
             return instance_from_report(report)
         listed = self.client.list_all(
             "listVmsForImport",
@@ -209,6 +222,7 @@ class ExternalImport:
         for vm in listed:
             if vm.get("name") == p["name"]:
                 return vm
+        self._raise_agent_drops(zone, report, "CloudStack does not list")
         raise AcsIngestError(
             f"CloudStack does not list {p['name']} on {p['host']} (listVmsForImport) "
             "although libvirt shows it shut off",
@@ -217,6 +231,37 @@ class ExternalImport:
             "(role acs.ingest.libvirt_listen_tcp), and check the domain XML for devices "
             "CloudStack cannot parse (disk bus, NIC model, cache mode)",
         )
+
+    def _raise_agent_drops(self, zone: dict[str, Any], report: PreflightReport, what: str) -> None:
+        """The agent rules (``_rules.preflight.external_source_findings``) for the domain's XML: listVmsForImport
+        asks the zone's first Up KVM host (``UnmanagedVMsManagerImpl.getRemoteVmsOnKVMHost``), so the domain is
+        judged by the version of every such host; a ProblemsError names each rule that drops it."""
+        if not report.xml:
+            return
+        server = parse_version(self.client.version, "CloudStack version")
+        hosts = self.client.list_all("listHosts", zoneid=zone["id"], type="Routing", hypervisor="KVM", state="Up")
+        agents: set[Version] = set()
+        for host in hosts:
+            try:
+                agents.add(parse_version(host.get("version")))
+            except InputError:
+                continue
+        found: dict[str, Finding] = {}
+        for agent in sorted(agents) or [server]:
+            for finding in external_source_findings(
+                server,
+                agent,
+                report.xml,
+                name=report.domain,
+                state=5,  # shut off: how the agent will see it
+                username=str(self.p["username"]),
+                max_memory_kib=report.max_memory_kib or None,
+            ):
+                if finding.rule.kind == AGENT_DROP:
+                    found.setdefault(finding.code, finding)
+        if found:
+            problems = [finding.as_problem() for finding in found.values()]
+            raise ProblemsError(problems, summary=f"{what} {report.domain} on {report.host} (listVmsForImport)")
 
     def _sizing_sources(self, instance: dict[str, Any], report: PreflightReport) -> dict[str, str]:
         """Fill the vCPUs and memory listVmsForImport leaves out from the domain libvirt showed
@@ -374,9 +419,11 @@ class ExternalImport:
         network = resolve_one(
             self.client, "listNetworks", p["network"], kind="network", field="network", zoneid=zone["id"], listall=True
         )
-        instance, checks = local_instance(p.params, pool, host)
+        server = parse_version(self.client.version, "CloudStack version")
+        instance, checks = local_instance(p.params, pool, host, server)
         self.result["preflight"] = {"checks": checks}
         params = self._plan(instance, zone, host, pool)
+        self._local_shared_rules(server, params, pool, host, network)
         params.pop("nicnetworklist", None)
         params.pop("nicipaddresslist", None)
         params.update(
@@ -387,6 +434,41 @@ class ExternalImport:
         if self.ctx.check_mode:
             return self._would(params, tag)
         return self._submit(params, slot, "")
+
+    def _local_shared_rules(
+        self,
+        server: Version,
+        params: dict[str, Any],
+        pool: dict[str, Any],
+        host: dict[str, Any] | None,
+        network: dict[str, Any],
+    ) -> None:
+        """importKvmInstance's own checks (``_rules.preflight.local_shared_preflight``): the file is no
+        CloudStack volume's path on the pool yet, a name in the pool's top directory, and the pool's
+        type and storage tags suit the import source and the service offering."""
+        p = self.p
+        offering = None
+        if params.get("serviceofferingid"):
+            rows = self.client.list_all("listServiceOfferings", id=params["serviceofferingid"])
+            offering = rows[0] if rows else None
+        volumes = self.client.list_all("listVolumes", storageid=pool["id"], listall=True)
+        found = local_shared_preflight(
+            server,
+            source=p["importsource"],
+            diskpath=p["diskpath"],
+            networkid=str(network.get("id") or ""),
+            storage_pool=pool,
+            hostid=str((host or {}).get("id") or ""),
+            service_offering=offering,
+            volume_paths_on_pool=[str(volume.get("path") or "") for volume in volumes],
+            subject=p["name"],
+        )
+        blocking = [finding.as_problem() for finding in found if finding.blocks]
+        if blocking:
+            raise ProblemsError(blocking, summary=f"CloudStack {'.'.join(map(str, server))} would refuse this import")
+        notes = [finding.line() for finding in found]
+        if notes:
+            self.result["notes"] = [*self.result.get("notes", []), *notes]
 
     def _diff(self, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
         if self.ctx.diff_mode:

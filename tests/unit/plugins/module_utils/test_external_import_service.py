@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError, InputError, ProblemsError
 from ansible_collections.acs.ingest.plugins.module_utils._libvirt.external_domain import PreflightReport
 from ansible_collections.acs.ingest.plugins.module_utils._services.external_import import ExternalImport, run_import
 from ansible_collections.acs.ingest.plugins.module_utils._services.external_options import ExternalImportOptions
@@ -98,3 +98,67 @@ def test_vcpus_the_listing_lacks_come_from_the_domain_unless_details_give_them(t
 def test_shutdown_timeout_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="shutdown_timeout"):
         shared_options(tmp_path, shutdown_timeout=0)
+
+
+# --- the rules catalogue in the pre-flight (codes, by the zone's agent and server versions) -------
+def _domain_xml(devices: str) -> str:
+    from rules.rules_cases_agent import domain, with_device
+
+    return with_device(devices) if devices else domain()
+
+
+def _external(tmp_path: Path, cloud: FakeCloudStack) -> ExternalImport:
+    ctx, _warnings = cloud.context(check_mode=True)
+    return ExternalImport(
+        cloud, shared_options(tmp_path, importsource="external", host="192.0.2.10", username="root"), ctx
+    )
+
+
+def test_a_running_domain_the_agent_would_not_list_is_refused_before_the_shutdown(tmp_path: Path) -> None:
+    cloud = FakeCloudStack()
+    service = _external(tmp_path, cloud)
+    dropped = report(vcpus=1, memory_mib=64)
+    dropped.shutdown, dropped.xml = "would shut down", _domain_xml("<watchdog model='i6300esb' action='inject-nmi'/>")
+    with pytest.raises(ProblemsError) as caught:
+        service._listed_instance({"id": "z"}, dropped)
+    assert [p.code for p in caught.value.problems] == ["watchdog_action_unsupported"]
+    assert "once shut off, CloudStack would not list web01" in str(caught.value)
+    assert all(p.fix for p in caught.value.problems)
+
+    fine = report(vcpus=1, memory_mib=64)
+    fine.shutdown, fine.xml = "would shut down", _domain_xml("")
+    assert service._listed_instance({"id": "z"}, fine)["name"] == "web01"
+
+
+def test_a_domain_cloudstack_does_not_list_is_explained_by_the_rule_that_drops_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cloud = FakeCloudStack()
+    monkeypatch.setattr(cloud, "_listVmsForImport", lambda **_: {}, raising=False)
+    service = _external(tmp_path, cloud)
+    dropped = report(vcpus=1, memory_mib=64)
+    dropped.xml = _domain_xml("<interface type='bridge'><source bridge='br0'/><model type='e1000'/></interface>")
+    with pytest.raises(ProblemsError) as caught:
+        service._listed_instance({"id": "z"}, dropped)
+    assert "nic_pci_slot_missing" in [p.code for p in caught.value.problems]
+    dropped.xml = _domain_xml("")  # nothing the rules know: the generic explanation
+    with pytest.raises(AcsIngestError, match="although libvirt shows it shut off"):
+        service._listed_instance({"id": "z"}, dropped)
+
+
+@pytest.mark.parametrize(
+    ("extra", "volumes", "code"),
+    [
+        ({"diskpath": "sub/db01-root.qcow2"}, [], "local_shared_disk_path_invalid"),
+        ({}, [{"id": "v1", "path": "db01-root.qcow2"}], "disk_image_in_use"),
+    ],
+)
+def test_local_shared_rules_refuse_before_the_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any], volumes: list[dict[str, Any]], code: str
+) -> None:
+    cloud = FakeCloudStack()
+    monkeypatch.setattr(cloud, "_listVolumes", lambda **_: {"count": len(volumes), "volume": volumes})
+    with pytest.raises(ProblemsError) as caught:
+        run(cloud, shared_options(tmp_path, **extra), check_mode=True)
+    assert [p.code for p in caught.value.problems] == [code]
+    assert cloud.count("importVm") == 0
