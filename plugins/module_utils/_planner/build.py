@@ -109,7 +109,13 @@ def _versions(instance: dict[str, Any], catalog: Catalog, agent_version: Any) ->
     """(server, agent) versions whose rules judge this plan."""
     server = _version(catalog.cloudstack_version) or NEWEST
     host = catalog.host(instance.get("hostid")) or {}
-    agent = _version(agent_version) or _version(catalog.agent_version) or _version(host.get("version")) or NEWEST
+    agent = (
+        _version(agent_version)
+        or _version(catalog.agent_version)
+        or _version(host.get("version"))
+        or _version(instance.get("agent_version"))  # the version a libvirt source was judged for
+        or NEWEST
+    )
     return server, agent
 
 

@@ -34,6 +34,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._planner.plan_file impo
     wishes,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
+from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import parse_version
 
 if TYPE_CHECKING:  # the client (cs, requests) is imported only when a source needs CloudStack
     from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import CloudStackClient
@@ -207,7 +208,12 @@ def _libvirt(entry: Any, zones: list[dict[str, Any]], clusters: list[dict[str, A
     zone = find_by_id_or_name(zones, str(spec["zone"]), "zone") if spec.get("zone") else None
     cluster = find_by_id_or_name(clusters, str(spec["cluster"]), "cluster") if spec.get("cluster") else None
     zone_id = zone["id"] if zone else (cluster or {}).get("zoneid")
-    listed = libvirt_instances(uri, vlan_root=str(spec.get("vlan_root") or "/"))
+    agent = spec.get("agent_version")
+    try:  # the CloudStack agent whose listing rules the domains are judged by (default: the newest)
+        agent_version = parse_version(agent, "agent_version") if agent not in (None, "") else None
+    except InputError as exc:
+        raise InputError("libvirt_uris", f"{uri}: agent_version {exc.msg}", exc.fix) from None
+    listed = libvirt_instances(uri, vlan_root=str(spec.get("vlan_root") or "/"), agent_version=agent_version)
     return [record("libvirt", vm, cluster, zone_id, uri) for vm in listed]
 
 

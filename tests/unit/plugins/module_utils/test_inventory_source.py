@@ -63,3 +63,16 @@ def test_a_missing_plan_file_is_a_warning_naming_the_resolved_path(tmp_path: Pat
     assert plan_rows(options, warnings.append) == {}
     missing = f"{tmp_path}/plan.csv"
     assert warnings == [f"acs.ingest.unmanaged: plan_file {missing} does not exist yet; using plan_defaults only"]
+
+
+def test_a_libvirt_entry_names_the_agent_version_its_domains_are_judged_by() -> None:
+    pytest.importorskip("libvirt")
+    from ansible_collections.acs.ingest.plugins.module_utils._services.inventory_source import _libvirt
+
+    old = _libvirt({"uri": "test:///default", "agent_version": "4.19"}, [], [])
+    new = _libvirt("test:///default", [], [])
+    assert old and {r["instance"]["agent_version"] for r in old} == {"4.19.0"}
+    assert {r["instance"]["agent_version"] for r in new} == {"4.22.0"}
+    with pytest.raises(InputError) as caught:
+        _libvirt({"uri": "test:///default", "agent_version": "four"}, [], [])
+    assert caught.value.field == "libvirt_uris" and "test:///default" in str(caught.value) and caught.value.fix

@@ -103,6 +103,10 @@ def test_the_agent_version_comes_from_the_option_else_the_host() -> None:
     hosts = [{"id": "host-uuid", "version": "4.21.0.0"}]
     assert plan(vm, catalog(hosts=hosts)).params["details"] == [{"UEFI": "LEGACY"}]  # 4.21.0 agents never report it
     assert "details" not in plan(vm, catalog(hosts=hosts), agent_version="4.22").params
+    # a libvirt source has no CloudStack host: the version its domains were judged for
+    judged = {**vm, "hostid": None, "agent_version": "4.21.0"}
+    assert plan(judged, catalog()).params["details"] == [{"UEFI": "LEGACY"}]
+    assert "details" not in plan({**judged, "agent_version": "4.22.0"}, catalog()).params
 
 
 def test_mac_rules_follow_the_server_version() -> None:
