@@ -50,6 +50,7 @@ class SimHandle:
         profile: str,
         knobs: dict[str, Any] | None = None,
         proc_root: str | None = None,
+        agent_version: str | None = None,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         if isinstance(seed, dict):
@@ -62,6 +63,7 @@ class SimHandle:
         self.profile = profile
         self.knobs_json = knobs or {}
         self.proc_root = proc_root
+        self.agent_version = agent_version
         accounts = yaml.safe_load(seed_path.read_text())["accounts"]
         admin = next(a for a in accounts if a.get("type", "admin") == "admin")
         self.api_key, self.api_secret = admin["apikey"], admin["secretkey"]
@@ -100,6 +102,8 @@ class SimHandle:
         ]
         if self.proc_root:
             cmd += ["--proc-root", self.proc_root]
+        if self.agent_version:
+            cmd += ["--agent-version", self.agent_version]
         env = dict(os.environ, PYTHONPATH=f"{TESTS_DIR}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
         log = self.log_path.open("a")
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)
@@ -182,6 +186,11 @@ class SimHandle:
         resp.raise_for_status()
         return resp.json()
 
+    def agent_drops(self) -> list[dict[str, str]]:
+        """Domains the simulated agents left out of listings: host, name, listing, rule code, Java text."""
+        drops: list[dict[str, str]] = requests.get(f"{self.base}/admin/agent-drops", timeout=10).json()["drops"]
+        return drops
+
     def stats(self) -> dict[str, Any]:
         return requests.get(f"{self.base}/admin/stats", timeout=10).json()
 
@@ -204,8 +213,9 @@ def acs_sim_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
         profile: str = "4.22",
         knobs: dict[str, Any] | None = None,
         proc_root: str | None = None,
+        agent_version: str | None = None,
     ) -> SimHandle:
-        handle = SimHandle(tmp_path_factory.mktemp("acs-sim"), seed, profile, knobs, proc_root)
+        handle = SimHandle(tmp_path_factory.mktemp("acs-sim"), seed, profile, knobs, proc_root, agent_version)
         handles.append(handle)
         return handle
 

@@ -27,6 +27,8 @@ def domain(index: int, prefix: str, shutoff: bool, unsupported: bool) -> str:
         f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
         f"<source file='/var/lib/acs-ingest-sim/scale/{name}.qcow2'/><target dev='vda' bus='virtio'/></disk>"
         f"<interface type='bridge'><mac address='{mac}'/><source bridge='cloudbr0'/><model type='{model}'/>"
+        # the test driver assigns no PCI addresses; CloudStack's agent needs one per NIC (nic_pci_slot_missing)
+        "<address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>"
         f"</interface></devices>{state}</domain>"
     )
 

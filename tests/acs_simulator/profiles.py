@@ -1,38 +1,28 @@
-"""Version profiles: the differences between CloudStack releases the collection has to cope with."""
+"""Version profiles: which CloudStack release the management server (and, by default, its agents) behave as.
+
+A profile is named by a release ('4.20' = 4.20.0, '4.20.2', ...; see ``versions.RELEASES``). The agents
+default to the server's release; ``--agent-version`` (or ``agentversion`` on a seeded host) makes them
+differ, as during a rolling upgrade. Behaviours are looked up in ``versions.SERVER_FEATURES``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-PROFILES: dict[str, dict[str, Any]] = {
-    "4.19": {
-        "cloudstackversion": "4.19.1.0",
-        "unmanage_hostid_forced": False,
-        "unmanage_persists_domain": False,
-        "unmanaged_clustername": False,
-        "unmanaged_boot": False,
-        "job_msname": False,
-    },
-    "4.20": {
-        "cloudstackversion": "4.20.1.0",
-        "unmanage_hostid_forced": False,
-        "unmanage_persists_domain": False,
-        "unmanaged_clustername": True,
-        "unmanaged_boot": True,
-        "job_msname": False,
-    },
-    "4.22": {
-        "cloudstackversion": "4.22.0.0",
-        "unmanage_hostid_forced": True,
-        "unmanage_persists_domain": True,
-        "unmanaged_clustername": True,
-        "unmanaged_boot": True,
-        "job_msname": True,
-    },
-}
+from .versions import SERVER_FEATURES, release
 
 
-def get_profile(name: str) -> dict[str, Any]:
-    if name not in PROFILES:
-        raise ValueError(f"profile '{name}' is unknown. Fix: use one of {', '.join(PROFILES)}")
-    return {"name": name, **PROFILES[name]}
+def get_profile(name: str, agent_version: str | None = None) -> dict[str, Any]:
+    try:
+        server = release(name)
+        agent = release(agent_version or name)
+    except ValueError as exc:
+        raise ValueError(f"profile: {exc}") from None
+    return {
+        "name": server,
+        "agent": agent,
+        "cloudstackversion": f"{server}.0",
+        # Job responses: managementservername (kept as the 4.22-only behaviour the job code had).
+        "job_msname": server == "4.22.0",
+        **{feature: server in releases for feature, releases in SERVER_FEATURES.items()},
+    }

@@ -10,6 +10,7 @@ import yaml
 
 from . import netseed
 from .store import Store, stable_uuid
+from .versions import release
 
 
 class SeedError(ValueError):
@@ -36,6 +37,7 @@ def apply_seed(store: Store, seed: dict[str, Any]) -> None:
     """Write every seeded object; idempotent because ids come from names."""
     with store.transaction():
         _seed_accounts(store, seed.get("accounts") or [])
+        _seed_projects(store, seed.get("projects") or [])
         os_ids = {}
         for item in seed.get("ostypes") or []:
             desc = _need(item, "description", "ostypes[]")
@@ -86,6 +88,7 @@ def apply_seed(store: Store, seed: dict[str, Any]) -> None:
                     "isfeatured": True,
                     "templatetype": "USER",
                     "templatetag": item.get("templatetag"),
+                    "size": item.get("size"),
                 },
             )
         for item in seed.get("configurations") or []:
@@ -129,6 +132,8 @@ def _seed_accounts(store: Store, accounts: list[dict[str, Any]]) -> None:
                 "domain": domain_name,
                 "accounttype": 1 if acct_type == "admin" else 0,
                 "roletype": "Admin" if acct_type == "admin" else "User",
+                "state": item.get("state", "enabled"),
+                **{f"{kind}limit": item["limits"][kind] for kind in (item.get("limits") or {})},
             },
         )
         store.put(
@@ -141,6 +146,36 @@ def _seed_accounts(store: Store, accounts: list[dict[str, Any]]) -> None:
                 "domainid": domain["id"],
                 "apikey": _need(item, "apikey", f"accounts[{name}]"),
                 "secretkey": _need(item, "secretkey", f"accounts[{name}]"),
+            },
+        )
+
+
+def _seed_projects(store: Store, projects: list[dict[str, Any]]) -> None:
+    """A project owns resources through its own account (Account.Type.PROJECT = 5)."""
+    for item in projects:
+        name = _need(item, "name", "projects[]")
+        domain = store.first("domain", name=item.get("domain", "ROOT"))
+        if domain is None:
+            raise SeedError(f"seed projects[{name}].domain: unknown. Fix: name a domain of an account in 'accounts'")
+        account = store.put(
+            "account",
+            {
+                "id": stable_uuid("account", f"project-{name}"),
+                "name": f"PrjAcct-{name}",
+                "domainid": domain["id"],
+                "domain": domain["name"],
+                "accounttype": 5,
+                "state": "enabled",
+            },
+        )
+        store.put(
+            "project",
+            {
+                "id": stable_uuid("project", name),
+                "name": name,
+                "domainid": domain["id"],
+                "state": item.get("state", "Active"),
+                "projectaccountid": account["id"],
             },
         )
 
@@ -194,6 +229,7 @@ def _seed_zone(store: Store, zone: dict[str, Any]) -> None:
                     "resourcestate": h.get("resourcestate", "Enabled"),
                     "vlan_root": h.get("vlan_root", "/"),
                     "hosttags": h.get("hosttags"),
+                    "agentversion": _agent_version(h, hname),
                 },
             )
     netseed.seed_physical_networks(store, z, zone.get("physicalnetworks"))
@@ -226,11 +262,23 @@ def _seed_zone(store: Store, zone: dict[str, Any]) -> None:
         )
 
 
+def _agent_version(host: dict[str, Any], name: str) -> str | None:
+    if not host.get("agentversion"):
+        return None
+    try:
+        return release(str(host["agentversion"]))
+    except ValueError as exc:
+        raise SeedError(f"seed hosts[{name}].agentversion: {exc}") from None
+
+
 def _seed_network(store: Store, zone: dict[str, Any], n: dict[str, Any]) -> None:
     name = _need(n, "name", "networks[]")
     kind = _need(n, "type", f"networks[{name}]")
     if kind not in ("L2", "Shared", "Isolated"):
         raise SeedError(f"seed networks[{name}].type: '{kind}' is unknown. Fix: use L2, Shared or Isolated")
+    owner = store.first("account", name=n.get("account", "admin"))
+    if owner is None:
+        raise SeedError(f"seed networks[{name}].account: unknown. Fix: name an account of 'accounts'")
     doc: dict[str, Any] = {
         "id": n.get("id") or stable_uuid("network", name),
         "name": name,
@@ -242,7 +290,11 @@ def _seed_network(store: Store, zone: dict[str, Any], n: dict[str, Any]) -> None
         "traffictype": "Guest",
         "state": "Implemented",
         "networkdomain": n.get("networkdomain", "cs1cloud.internal"),
-        "acltype": "Domain" if kind == "Shared" else "Account",
+        "acltype": n.get("acltype", "Domain" if kind == "Shared" else "Account"),
+        "accountid": owner["id"],
+        "account": owner["name"],
+        "domainid": owner["domainid"],
+        "subdomainaccess": bool(n.get("subdomainaccess", True)),
     }
     if n.get("vlan") is not None:
         doc["vlan"] = str(n["vlan"])
@@ -269,13 +321,15 @@ def _seed_service_offering(store: Store, item: dict[str, Any]) -> None:
         "name": name,
         "displaytext": item.get("displaytext", name),
         "iscustomized": custom,
-        "storagetype": "shared",
+        "storagetype": item.get("storagetype", "shared"),
         "hosttags": item.get("hosttags"),
         "storagetags": item.get("storagetags"),
         "rootdisksize": int(item.get("rootdisksize", 0)),
     }
-    if custom:
+    if custom:  # open values stay null (ServiceOfferingVO.isDynamic); a partly fixed one keeps the others
         doc["cpuspeed"] = item.get("cpuspeed")
+        doc["cpunumber"] = item.get("cpunumber")
+        doc["memory"] = item.get("memory")
         for key in ("mincpunumber", "maxcpunumber", "minmemory", "maxmemory"):
             if item.get(key) is not None:
                 doc[key] = int(item[key])

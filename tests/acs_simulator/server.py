@@ -16,7 +16,10 @@ from urllib.parse import parse_qsl, urlsplit
 from .errors import ApiError, error_body
 from .sim import Simulator
 
-ADMIN_KINDS = {"snapshot", "vm", "configuration", "host", "network", "storagepool"}
+ADMIN_KINDS = {
+    "snapshot", "vm", "configuration", "host", "network", "storagepool", "account", "serviceoffering",
+    "diskoffering", "template", "cluster", "vlaniprange", "project", "nic", "volume",
+}  # fmt: skip
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -111,6 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, sim.store.put(kind, payload["data"]))
             else:
                 self._send(200, sim.store.all(kind))
+        elif path == "/admin/agent-drops":  # the domains the agents left out, with the rule that did it
+            self._send(200, {"drops": list(sim.agent.drops)})
         elif path == "/admin/health":
             self._send(200, {"ok": True, "profile": sim.profile["name"]})
         else:

@@ -33,8 +33,9 @@ class Simulator:
         profile: str = "4.22",
         knobs: dict[str, Any] | None = None,
         proc_root: str | None = None,
+        agent_version: str | None = None,
     ) -> None:
-        self.profile = get_profile(profile)
+        self.profile = get_profile(profile, agent_version)
         self.store = Store(db)
         if self.store.meta("seeded") != "yes":
             if seed is None:
@@ -45,7 +46,7 @@ class Simulator:
         msid = self.store.meta("msid") or str(int(uuid.uuid4().int % 2**40))
         self.store.set_meta("msid", msid)
         self.jobs = JobManager(self.store, self.knobs, msid, "acs-simulator")
-        self.agent = Agent(proc_root=proc_root)
+        self.agent = Agent(proc_root=proc_root, default_version=self.profile["agent"])
         self.lock = threading.RLock()  # serialises state-changing job bodies (CloudStack's VM locks)
 
     def close(self) -> None:
@@ -59,7 +60,12 @@ class Simulator:
         return row["value"] if row else default
 
     def has(self, feature: str) -> bool:
+        """A behaviour of the server's release (versions.SERVER_FEATURES) or of the profile."""
         return bool(self.profile[feature])
+
+    @property
+    def version(self) -> str:
+        return str(self.profile["name"])
 
     # --- dispatch -----------------------------------------------------------------------------
     def authenticate(self, raw: dict[str, str]) -> dict[str, Any]:

@@ -40,11 +40,14 @@ def write_test_host(directory: Path, count: int) -> Path:
     for i in range(count):
         domains.append(
             f"<domain type='test'><name>{vm_name(i)}</name><uuid>6a6a6a6a-0000-4000-8000-{i:012d}</uuid>"
-            "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os><devices>"
+            "<memory unit='MiB'>64</memory><vcpu>1</vcpu><cputune><shares>500</shares></cputune>"
+            "<os><type arch='x86_64'>hvm</type></os><devices>"
             "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
             f"<source file='{pool}/{vm_name(i)}.qcow2'/><target dev='vda' bus='virtio'/></disk>"
             f"<interface type='bridge'><mac address='52:54:00:6a:{i // 256:02x}:{i % 256:02x}'/>"
-            "<source bridge='breth1-100'/><model type='virtio'/></interface></devices></domain>"
+            "<source bridge='breth1-100'/><model type='virtio'/>"
+            # libvirt's test driver assigns no PCI address; CloudStack's agent drops a NIC without one
+            "<address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/></interface></devices></domain>"
         )
     node = directory / "node.xml"
     node.write_text("<node>\n" + "\n".join(domains) + "\n</node>\n")

@@ -12,7 +12,7 @@ from ..registry import command, public
 if TYPE_CHECKING:
     from ..sim import Simulator
 
-HOST_HIDDEN = ("uri", "vlan_root")
+HOST_HIDDEN = ("uri", "vlan_root", "agentversion")
 
 
 def _alive(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -96,7 +96,8 @@ def list_clusters(sim: Simulator, caller: dict[str, Any], p: Parsed) -> list[dic
 )
 def list_hosts(sim: Simulator, caller: dict[str, Any], p: Parsed) -> list[dict[str, Any]]:
     items = _name(_filter(sim.store.all("host"), p, "id", "zoneid", "clusterid", "type", "state"), p)
-    return [public(h, *HOST_HIDDEN) for h in _keyword(items, p, "name")]
+    # HostResponse.version: the agent's release (an agent older than the server reports its own)
+    return [dict(public(h, *HOST_HIDDEN), version=f"{sim.agent.version_of(h)}.0") for h in _keyword(items, p, "name")]
 
 
 @command(

@@ -48,7 +48,7 @@ def _allocated(sim: Simulator, network: dict[str, Any]) -> set[str]:
     allocation), and on Shared networks only where the import marks the range record Allocated (4.20.2/4.22,
     commit 86cad79c15; before, an imported NIC's address stays Free in the range)."""
     used = {s["ipaddress"] for s in _secondary_on(sim, network["id"])}
-    if network["type"] != "Shared" or sim.profile["name"] == "4.22":
+    if network["type"] != "Shared" or sim.has("shared_ip_from_range"):
         used |= {n["ipaddress"] for n in _nics_on(sim, network["id"]) if n.get("ipaddress")}
     return used
 

@@ -8,9 +8,12 @@ from acs_simulator.fixtures import SimApiError, SimHandle
 
 
 def test_capabilities_per_profile(acs_sim_factory) -> None:
-    for profile, version in (("4.19", "4.19.1.0"), ("4.20", "4.20.1.0"), ("4.22", "4.22.0.0")):
-        sim = acs_sim_factory(profile=profile)
+    # short names are the x.y.0 releases (as in the research notes); patch releases are profiles of their own
+    for profile, version in (("4.19", "4.19.0.0"), ("4.20.2", "4.20.2.0"), ("4.21", "4.21.0.0"), ("4.22", "4.22.0.0")):
+        sim = acs_sim_factory(profile=profile, agent_version="4.20.1" if profile == "4.21" else None)
         assert sim.call("listCapabilities")["capability"]["cloudstackversion"] == version
+        agent = "4.20.1.0" if profile == "4.21" else version  # HostResponse.version is the agent's release
+        assert [h["version"] for h in sim.call("listHosts")["host"]] == [agent]
         sim.stop()
 
 

@@ -177,9 +177,11 @@ def test_import_shared_and_local(acs_sim: SimHandle) -> None:
             i, f"h3local{tag}", "local", diskpath=local.name, networkid=i["l2-vlan100"], storageid=pools["local-kvm1"]
         )
         assert job_error(acs_sim.run("importVm", **loc)) == (431, "Host is required for Import from local storage")
+        # pool1 is cluster-wide, so storage_pool_host_ref links it to kvm1: the link check passes and the
+        # CheckVolumeCommand then looks the file up in pool1, where it is not (StoragePoolHostDao.findByPoolHost).
         assert job_error(acs_sim.run("importVm", **dict(loc, storageid=pools["pool1"], hostid=i["host"]))) == (
-            431,
-            "Specified Local Storage Pool not found on Host",
+            530,
+            "Disk not found or is invalid",
         )
         assert acs_sim.run("importVm", **dict(loc, hostid=i["host"]))["jobstatus"] == 1
     finally:

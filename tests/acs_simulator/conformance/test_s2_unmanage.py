@@ -105,7 +105,9 @@ def test_running_vm_missing_on_hypervisor(acs_sim: SimHandle, sim_domains: Domai
     dom, vm = _imported(acs_sim, sim_domains, "gone", persistent=False)
     sim_domains.lookup(dom.name).destroy()  # transient: gone from libvirt, CloudStack still thinks Running
     code, text = job_error(acs_sim.run("unmanageVirtualMachine", id=vm["id"]))
-    assert (code, text) == (530, f"VM {dom.name} is not found in the hypervisor")
+    # 4.21+: "VM %s" with VMInstanceVO.toString, which itself starts with "VM instance"
+    assert code == 530 and text.startswith('VM VM instance {"id":') and f'"instanceName":"{dom.name}"' in text
+    assert text.endswith(" is not found in the hypervisor")
 
 
 def test_stop_start_and_stopped_unmanage_defines_domain(acs_sim: SimHandle, sim_domains: DomainFactory) -> None:

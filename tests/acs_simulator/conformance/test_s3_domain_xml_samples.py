@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from acs_simulator import domxml
+from acs_simulator import domparser, domxml, javalang
 
 SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "cloudstack_domain_xml"
 
@@ -19,29 +19,29 @@ def _read(name: str) -> str:
 
 
 def test_full_system_vm_sample() -> None:
-    facts = domxml.parse(_read("01_parser_full_s-2970-VM.xml"))
+    facts = domparser.parse(_read("01_parser_full_s-2970-VM.xml"), "4.22.0")
     root = facts.disks[0]
-    assert (root.dev, root.source, root.bus, root.type, root.device, root.fmt) == (
+    assert (root.label, root.source, root.bus, root.disk_type, root.device) == (
         "vda",
         "/var/lib/libvirt/images/my-test-image.qcow2",
         "virtio",
         "file",
         "disk",
-        "qcow2",
     )
     assert [n.dev for n in facts.nics] == ["vnet0", "vnet1", "vnet2", "vnet3"]
     assert {n.model for n in facts.nics} == {"virtio"}
 
 
 def test_cpu_topology_sample() -> None:
-    assert domxml.parse(_read("02_parser_cpu_topology_testkiran.xml")).cores_per_socket == 4
+    assert domparser.parse(_read("02_parser_cpu_topology_testkiran.xml"), "4.22.0").cores_per_socket == 4
 
 
 def test_uefi_secure_sample() -> None:
     xml = _read("03_parser_uefi_secure_minimal.xml")
-    assert domxml.boot(ET.fromstring(xml)) == ("UEFI", "SECURE")
-    with pytest.raises(domxml.Unsupported):
-        domxml.parse(xml)  # no <devices>: listing it would hit the agent's NullPointerException
+    assert domparser.boot(javalang.parse_document(xml).documentElement) == ("UEFI", "SECURE")
+    with pytest.raises(domparser.AgentDrop) as drop:
+        domparser.parse(xml, "4.22.0")  # no <devices>: listing it would hit the agent's NullPointerException
+    assert drop.value.code == "devices_missing"
 
 
 def _cdroms(xml: str) -> list[str]:
@@ -75,5 +75,5 @@ def test_unsupported_enums_raise(change: tuple[str, str]) -> None:
     if change[0] not in xml:
         xml = _read("01_parser_full_s-2970-VM.xml")
     assert change[0] in xml
-    with pytest.raises(domxml.Unsupported):
-        domxml.parse(xml.replace(change[0], change[1]))
+    with pytest.raises(domparser.AgentDrop):
+        domparser.parse(xml.replace(change[0], change[1]), "4.22.0")

@@ -29,7 +29,10 @@ def test_test_driver_listing_and_import(acs_sim_factory, tmp_path: Path) -> None
     )
     # The test driver's disks live nowhere near a seeded pool, exactly like a KVM disk outside primary storage.
     assert job["jobstatus"] == 2
-    assert job["jobresult"]["errortext"].startswith("Storage pool for disk vda(0) with datastore: null not found")
+    # datastorename = datastorepath = the disk's directory (LibvirtGetUnmanagedInstancesCommandWrapper)
+    assert job["jobresult"]["errortext"].startswith(
+        "Storage pool for disk vda(0) with datastore: /var/lib/acs-ingest-sim/scale not found"
+    )
     seed_pool = {"name": "scale-pool", "path": "/var/lib/acs-ingest-sim/scale", "cluster": "scale-cluster"}
     seed["zones"][0]["storagepools"].append(seed_pool)
     sim2 = acs_sim_factory(seed=seed)
