@@ -427,9 +427,8 @@ def _register(
         raise server_error(f"Failed to import volumes while importing vm: {display}. {err.text}") from None
     try:
         for index, nic in enumerate(inst["nic"]):
-            nets.import_nic(
-                sim, vm, nic, plan["nets"][nic["id"]], plan["ips"].get(nic["id"]), index, bool(p.get("forced"))
-            )
+            network, ip = plan["nets"][nic["id"]], plan["ips"].get(nic["id"])
+            nets.import_nic(sim, vm, nic, network, ip, index, bool(p.get("forced")), check_taken=check_macs)
     except ApiError as err:
         cleanup_vm(sim, vm)
         raise server_error(f"Failed to import NICs while importing vm: {display}. {err.text}") from None

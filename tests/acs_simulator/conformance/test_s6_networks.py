@@ -197,7 +197,7 @@ def test_shared_network_with_range(acs_sim: SimHandle) -> None:
 def test_shared_without_range_depends_on_the_release(acs_sim_factory) -> None:
     # commit 53d3d19606 (#10704): 4.19.3+, 4.20.1+ and 4.21+ answer 530; 4.19.0-4.19.2 create a range-less network
     params = {"vlan": "510", "gateway": "10.51.0.1", "netmask": "255.255.255.0"}
-    new = acs_sim_factory(profile="4.20")
+    new = acs_sim_factory(profile="4.20.1")  # the profile "4.20" is 4.20.0
     status, cs_code, text = _error(new, "DefaultSharedNetworkOffering", **params)
     assert (status, cs_code, text) == (530, 4250, "IPv4 address range needs to be provided")
     old = acs_sim_factory(profile="4.19")
