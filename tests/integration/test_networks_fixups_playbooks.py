@@ -30,7 +30,9 @@ def write_host(directory: Path) -> Path:
         "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
         f"<source file='{pool}/{vm_name(i)}.qcow2'/><target dev='vda' bus='virtio'/></disk>"
         f"<interface type='bridge'><mac address='52:54:00:6b:00:{i:02x}'/><source bridge='{bridge}'/>"
-        "<model type='virtio'/></interface></devices></domain>"
+        # the test driver assigns no PCI address; CloudStack's agent drops a NIC without one (nic_pci_slot_missing)
+        "<model type='virtio'/><address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>"
+        "</interface></devices></domain>"
         for i, bridge in enumerate(BRIDGES)
     ]
     node = directory / "node.xml"
