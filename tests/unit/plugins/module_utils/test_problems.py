@@ -54,14 +54,17 @@ def test_code_must_be_stable_snake_case(code: str) -> None:
         Problem(code, "f", "m", "x")
 
 
-def test_a_rendered_line_cannot_become_part_of_another_problem() -> None:
-    """The doubled message came from wrapping rendered lines into a new error; refused at construction."""
-    with pytest.raises(ValueError, match="rendered problem"):
-        Problem("detail_missing", "details.cpuNumber", CPU.about("exth-vm").line(), "set details.cpuNumber")
-    with pytest.raises(ValueError, match="rendered problem"):
-        Problem("legacy", "disk vda", "bus 'nvme' is unknown; fix: use virtio", "")
+def test_operator_text_is_rendered_as_given_never_refused() -> None:
+    """VM names and plan cells are operator text: even one holding 'Fix:' renders, it never crashes."""
+    odd = Problem("hostname_invalid", "hostname", "'a Fix: b' is not a valid host name", "pick another", "Fix:vm")
+    assert odd.line() == "Fix:vm: hostname: 'a Fix: b' is not a valid host name. Fix: pick another"
     with pytest.raises(ValueError, match="no message"):
         Problem("x_bad", "f", "  ", "x")
+
+
+def test_a_hand_edited_code_falls_back_to_the_default() -> None:
+    edited = Problem.from_dict({"code": "Not A Code", "field": "f", "message": "m", "fix": ""}, default_code="plan")
+    assert edited.code == "plan"
 
 
 def test_acs_ingest_error_refuses_problems_as_a_detail() -> None:
