@@ -203,3 +203,21 @@ def test_zone_and_domain_lookups(sim, client) -> None:
 def test_is_uuid() -> None:
     assert is_uuid("9B8E7F00-0000-4000-8000-000000000000")
     assert not is_uuid("cluster1") and not is_uuid(None) and not is_uuid("9b8e7f00-0000")
+
+
+def test_network_usage_of_a_shared_network_followed_by_another() -> None:
+    """The ranges of a Shared network must not hide the catalog rows of the networks after it."""
+
+    class Client:
+        def list_all(self, command: str, **params: Any) -> list[dict[str, Any]]:
+            if command == "listVlanIpRanges":
+                return [{"startip": "10.4.0.10", "endip": "10.4.0.50"}]
+            return []
+
+    networks = [{"id": "N-SHARED", "type": "Shared"}, {"id": "n-l2", "type": "L2"}, {"id": "n-sh2", "type": "Shared"}]
+    usage = fetch_network_usage(Client(), ["n-shared", "n-l2", "n-sh2"], networks)
+    assert usage["ip_ranges"] == {
+        "n-shared": [["10.4.0.10", "10.4.0.50"]],
+        "n-sh2": [["10.4.0.10", "10.4.0.50"]],
+    }
+    assert set(usage["macs_in_use"]) == {"n-shared", "n-l2", "n-sh2"}
