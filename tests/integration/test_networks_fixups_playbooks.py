@@ -123,7 +123,8 @@ def test_networks_step_then_import_and_fixups(bed: Bed) -> None:
     assert bed.playbook("networks", *create).changed() == 0
 
     # rediscovering the VM plan maps the VLAN 500 NICs to the new network without any edit
-    assert bed.playbook("discover").rc == 0
+    rediscover = bed.playbook("discover")
+    assert rediscover.rc == 0, rediscover.output[-3000:]
     plan = {row["vm"]: row for row in read_csv(plan_dir / "plan.csv")}
     assert plan[vm_name(3)]["nic_networks"] == f"0={shared['id']}" and plan[vm_name(3)]["nic_ips"] == "0=auto"
     edit_csv(plan_dir / "plan.csv", "vm", vm_name(3), nic_ips="0=10.55.0.20,10.55.0.21")
