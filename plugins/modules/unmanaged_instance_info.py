@@ -22,7 +22,7 @@ description:
     are listed in the collection's C(docs/rules.md).
   - With O(source=libvirt) the listed fields are what CloudStack's agent of O(agent_version) would list
     (for example RV(instances[].boottype) only from 4.20.2 and 4.22 agents, RV(instances[].nic[].vlanid)
-    -1 or the VLAN of the bridge's uplink).
+    -1 or the VLAN of the bridge's uplink as that agent finds it).
   - Where CloudStack cannot see a NIC's VLAN, the V(libvirt) source reads it into RV(instances[].nic[].vlan)
     from C(<vlan><tag>), from the host bridge's 802.1Q uplink (C(/proc/net/vlan)), or from CloudStack-style
     bridge names such as C(breth1-100).
@@ -307,14 +307,28 @@ instances:
           type: str
         vlanid:
           description:
-            - The VLAN as CloudStack lists it; with O(source=libvirt) as the agent of O(agent_version) would
-              (-1, or for 4.20.2/4.22 agents the VID of a bridge's uplink, null for an untagged bridge).
+            - The VLAN as CloudStack lists it; with O(source=libvirt), what the agent of O(agent_version) would
+              list, which is not always the NIC's real VLAN.
+            - V(-1) for every NIC on the O(import_path=external) path and from 4.19, 4.20.0, 4.20.1 and 4.21
+              agents (CloudStack never reads C(<vlan><tag>)).
+            - From 4.20.2 and 4.22 agents on the O(import_path=unmanaged) path, for a bridge NIC, the VID in
+              C(/proc/net/vlan) of the first bridge port named like a host interface (C(eth*), C(bond*), C(ens*), ...);
+              V(null) when there is none (an untagged bridge, a bridge named C(breth1-100) without such a port),
+              and for a remote O(uri), whose host this module cannot inspect. V(-1) for the other NICs.
           type: int
         vlan:
-          description: The VLAN we can tell (O(source=libvirt)), even where CloudStack cannot.
+          description:
+            - The VLAN the collection infers on its own (O(source=libvirt)), independent of
+              RV(instances[].nic[].vlanid) and also where CloudStack cannot tell it. The import planner uses it
+              before RV(instances[].nic[].vlanid) to map the NIC to a network.
+            - V(null) when nothing tells a VLAN.
           type: int
         vlan_source:
-          description: Where RV(instances[].nic[].vlan) came from (V(xml), V(host), V(bridge-name)).
+          description:
+            - Where RV(instances[].nic[].vlan) came from. V(xml) is the interface's C(<vlan><tag>). V(host) is
+              the C(/proc/net/vlan) entry of any uplink port of the bridge (local O(uri) only). V(bridge-name) is
+              CloudStack's bridge naming (C(breth1-100), C(cloudVirBr100)).
+            - V(null) when RV(instances[].nic[].vlan) is V(null).
           type: str
         bridge:
           description: Bridge or libvirt network the NIC is attached to.

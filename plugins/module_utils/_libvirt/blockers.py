@@ -27,6 +27,7 @@ BLOCKER, WARNING = "blocker", "warning"  # severity in ``import_problems``
 UNMANAGED = "unmanaged"  # listUnmanagedInstances / importUnmanagedInstance on a cluster host
 EXTERNAL = "external"  # listVmsForImport / importVm from a non-CloudStack host
 BUS_UNREADABLE = ("disk_bus_unknown", "disk_bus_blank", "disk_target_missing")
+VCPUS_UNREADABLE = "domain_not_running"
 API_OF_TARGET = {UNMANAGED: IMPORT_UNMANAGED, EXTERNAL: IMPORT_EXTERNAL, "cloudstack": IMPORT_UNMANAGED}
 
 
@@ -54,6 +55,10 @@ def instance_problems(
     if any(f.code in BUS_UNREADABLE for f in agent):
         # the agent could not read a disk's bus: "no controller" is the same problem said twice
         listed = [f for f in listed if f.code != "root_disk_controller_missing"]
+    if any(f.code == VCPUS_UNREADABLE for f in agent) and instance.get("cpunumber") is None:
+        # libvirt counts no running vCPUs of a domain that is not running, so the agent drops it and
+        # CloudStack lists nothing: "CloudStack lists cpunumber None" would be the same problem, untrue.
+        listed = [f for f in listed if not (f.code == "vm_cpu_or_memory_zero" and f.field == "cpunumber")]
     return split([*agent, *listed])
 
 
