@@ -18,7 +18,7 @@ from .sim import Simulator
 
 ADMIN_KINDS = {
     "snapshot", "vm", "configuration", "host", "network", "storagepool", "account", "serviceoffering",
-    "diskoffering", "template", "cluster", "vlaniprange", "project", "nic", "volume",
+    "diskoffering", "template", "cluster", "vlaniprange", "project", "nic", "volume", "job", "vmsnapshot",
 }  # fmt: skip
 
 

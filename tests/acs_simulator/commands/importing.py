@@ -189,6 +189,7 @@ def register_volume(
             "deviceid": deviceid,
             "state": "Ready",
             "diskofferingid": offering["id"] if offering else None,
+            "format": "QCOW2",  # VolumeOrchestrator.importVolume records the cluster's format, whatever the file is
             "created": checks.now(),
         },
     )
@@ -366,7 +367,7 @@ def _plan(
     # UserVmManagerImpl.importVM → commitUserVm: template lookup for the root disk size, then the details
     if template.get("removed"):
         raise invalid_value(f"Unable to look up template by id {template['_seq']}")
-    offerings.check_root_disk_size(template, int(all_details["rootdisksize"]))
+    offerings.check_root_disk_size(sim, template, int(all_details["rootdisksize"]))
     all_details = offerings.committed_details(all_details)
     return {"sizing": sizing, "details": all_details, "root": root, "data": data, "pools": disk_pools,
             "data_map": data_map, "nets": nets_map, "ips": ips, "migrate": migrate}  # fmt: skip

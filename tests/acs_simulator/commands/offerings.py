@@ -131,18 +131,20 @@ def check_iops(details: dict[str, str]) -> None:
                 raise ApiError(530, str(exc)) from None
 
 
-def check_root_disk_size(template: dict[str, Any], root_gib: int) -> None:
+def check_root_disk_size(sim: Simulator, template: dict[str, Any], root_gib: int) -> None:
     """commitUserVm → validateRootDiskResize: rootdisksize (GiB) below the template's size fails (431)."""
     size = int(template.get("size") or 0)
     if (root_gib << 30) < size:
-        raise invalid_value(
-            f"Unsupported: rootdisksize override ({root_gib} GB) is smaller than template size {_human(size)}"
-        )
+        human = sim.config("display.human.readable.sizes", "true").lower() == "true"
+        shown = f"({_readable(size)}) {size}" if human else str(size)
+        raise invalid_value(f"Unsupported: rootdisksize override ({root_gib} GB) is smaller than template size {shown}")
 
 
-def _human(size: int) -> str:
-    """NumbersUtil.toHumanReadableSize."""
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= scale:
+def _readable(size: int) -> str:
+    """NumbersUtil.toReadableSize."""
+    if size < 1024:
+        return f"{size} bytes"
+    for unit, scale, limit in (("KB", 1024, 1024**2), ("MB", 1024**2, 1024**3), ("GB", 1024**3, 1024**4)):
+        if size < limit:
             return f"{size / scale:.2f} {unit}"
-    return f"{size} bytes"
+    return f"{size / 1024**4:.4f} TB"

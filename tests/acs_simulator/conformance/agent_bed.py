@@ -109,4 +109,3 @@ class AgentBed:
 
 _TEST_NS = "http://libvirt.org/schemas/domain/test/1.0"
 _SHUTOFF = "<test:runstate>5</test:runstate>"
-
