@@ -165,8 +165,8 @@ class Finding:
         return Problem(self.code, self.field, self.message, self.fix, self.subject or None)
 
     def line(self) -> str:
-        """``[code] field: message. Fix: fix`` on one line (for tests and logs; reports render the Problem)."""
-        return " ".join(f"[{self.code}] {self.field}: {self.message.rstrip('.')}. Fix: {self.fix.rstrip('.')}.".split())
+        """The finding as its Problem renders (``<subject>: <field>: <message>. Fix: <fix>``): one renderer."""
+        return self.as_problem().line()
 
 
 def _at(version: Version | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from ansible_collections.acs.ingest.plugins.module_utils._core.problems import render
 from ansible_collections.acs.ingest.plugins.module_utils._rules.agent_listing import AgentRuntime, agent_view
 from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import AGENT_DROP
 from ansible_collections.acs.ingest.plugins.module_utils._rules.registry import CATALOGUE
@@ -54,7 +55,9 @@ def test_every_finding_renders_code_field_message_and_fix() -> None:
             assert finding.field and finding.message and finding.fix
             assert "%s" not in finding.message, finding.message
             line = finding.line()
-            assert line.startswith(f"[{finding.code}] ") and "Fix: " in line and "\n" not in line
+            # One renderer: the finding's line is its Problem's, each part once.
+            assert line == render(finding.as_problem()) and "\n" not in line
+            assert line.count("Fix: ") == 1 and f"{finding.field}: " in line
 
 
 def test_a_drop_names_the_listing_and_version_judged() -> None:
