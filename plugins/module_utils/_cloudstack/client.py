@@ -183,11 +183,19 @@ class CloudStackClient:
         return self.settings.endpoint
 
     def submit(self, command: str, **params: Any) -> dict[str, Any]:
-        """Start an async command; sent once (a lost answer does not mean lost work), its record keeps the job id."""
-        body = self.call(command, **params)
-        jobid = body.get("jobid")
-        if jobid and self.calls and self.calls[-1].command == command:
-            self.calls[-1].jobid = str(jobid)
+        """Start an async command; sent once (a lost answer does not mean lost work), its record keeps the job id.
+
+        The record is this call's own (not ``calls[-1]``): the job window submits several at once.
+        """
+        entry = ApiCall(command, redact(wire_params(params)))
+        self.calls.append(entry)
+        try:
+            body = self.call(command, record=False, **params)
+        except AcsIngestError:
+            entry.outcome = "error"
+            raise
+        if body.get("jobid"):
+            entry.jobid = str(body["jobid"])
         return body
 
     def poll_record(self, command: str, jobid: str | None = None, **params: Any) -> ApiCall:

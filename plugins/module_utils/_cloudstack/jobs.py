@@ -32,8 +32,9 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import RETRYABLE_STATUS
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.waiter import JOB_IN_PROGRESS, Backoff, job_outcome
@@ -53,6 +54,8 @@ JOB_CLASSES = {
     "importVm": "ImportVmCmd",
     "unmanageVirtualMachine": "UnmanageVMInstanceCmd",
 }
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 SWEEP_FROM = 4  # flights of one command from which a listAsyncJobs sweep is cheaper than a query each
 PAGE_SIZE = 500
 
@@ -185,11 +188,16 @@ class _Flight:
 class JobWindow:
     """At most ``concurrency`` jobs in flight; each polled on its own backoff up to its deadline."""
 
-    def __init__(self, client: CloudStackApi, ctx: RunContext, *, concurrency: int = 1) -> None:
+    def __init__(self, client: CloudStackApi, ctx: RunContext, *, concurrency: int = 1, parallel: int = 1) -> None:
         self.client = client
         self.clock = ctx.clock
         self.sleep = ctx.sleep
         self.concurrency = max(1, concurrency)
+        # Independent calls of one round (submits for freed slots, results of finished jobs) go out
+        # ``parallel`` at a time: at 50 ms per call, 20 one after the other would keep 20 of
+        # CloudStack's job slots waiting a second.
+        self.parallel = max(1, parallel)
+        self._pool: ThreadPoolExecutor | None = None
         self.sweeps_work = True  # until listAsyncJobs fails for good or misses a running job
         self._sweep_record: CallRecord | None = None
         self._next_sweep: float | None = None
@@ -219,26 +227,40 @@ class JobWindow:
 
         def top_up() -> None:
             while queue and len(inflight) < self.concurrency:
-                started = self._start(queue.popleft())
-                if isinstance(started, _Flight):
-                    inflight.append(started)
-                else:
-                    settle(started)
+                batch = [queue.popleft() for _ in range(min(len(queue), self.concurrency - len(inflight)))]
+                for started in self._each(self._start, batch):
+                    if isinstance(started, _Flight):
+                        inflight.append(started)
+                    else:
+                        settle(started)
 
-        top_up()
-        while inflight or queue:
-            if inflight and self._wake(inflight) <= self.clock():
-                for flight, outcome in self._check(inflight):
-                    inflight.remove(flight)
-                    settle(outcome)
-                    # A freed slot is refilled at once: CloudStack should not wait for our next round.
-                    top_up()
+        try:
             top_up()
-            if inflight:
-                wait = self._wake(inflight) - self.clock()
-                if wait > 0:
-                    self.sleep(wait)
+            while inflight or queue:
+                if inflight and self._wake(inflight) <= self.clock():
+                    for flight, outcome in self._check(inflight):
+                        inflight.remove(flight)
+                        settle(outcome)
+                    # Freed slots are refilled at once: CloudStack should not wait for our next round.
+                    top_up()
+                top_up()
+                if inflight:
+                    wait = self._wake(inflight) - self.clock()
+                    if wait > 0:
+                        self.sleep(wait)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
         return outcomes
+
+    def _each(self, action: Callable[[Item], Result], items: list[Item]) -> list[Result]:
+        """``action`` on every item, ``parallel`` at a time, results in item order."""
+        if self.parallel == 1 or len(items) < 2:
+            return [action(item) for item in items]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="acs-jobs")
+        return list(self._pool.map(action, items))
 
     def _sweep_keyword(self, inflight: list[_Flight]) -> str | None:
         """The listAsyncJobs keyword when one sweep should poll every flight, else None."""
@@ -305,16 +327,16 @@ class JobWindow:
         keyword = self._sweep_keyword(inflight)
         if keyword is None:
             now = self.clock()
-            return [(f, o) for f in inflight if f.next_poll <= now and (o := self._poll(f)) is not None]
+            due = [f for f in inflight if f.next_poll <= now]
+            return [(f, o) for f, o in zip(due, self._each(self._poll, due), strict=True) if o is not None]
         running = self._sweep(keyword)
         now = self.clock()
         done: list[tuple[_Flight, JobOutcome]] = []
+        gone = [] if running is None else [f for f in inflight if f.jobid not in running]
         for flight in inflight:
-            if running is None or flight.jobid in running:  # running, or no answer this round
-                if now >= flight.deadline:
-                    done.append((flight, self._outcome(flight.ticket, "pending", flight.jobid)))
-                continue
-            outcome = self._poll(flight)
+            if flight not in gone and now >= flight.deadline:  # running, or no answer this round
+                done.append((flight, self._outcome(flight.ticket, "pending", flight.jobid)))
+        for flight, outcome in zip(gone, self._each(self._poll, gone), strict=True):
             if outcome is None or outcome.state == "pending":
                 # Not listed, yet running: the listing does not show our jobs; stop trusting it.
                 self.sweeps_work = False

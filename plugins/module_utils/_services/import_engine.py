@@ -80,6 +80,7 @@ COMMAND = "importUnmanagedInstance"
 JOURNAL_OPERATION = "import"
 RESULT_KEY = "virtualmachine"
 JOB_STATES = {"running": 0, "succeeded": 1, "failed": 2}
+PARALLEL_CALLS = 8  # API calls of one poll round sent at once (submits, results of finished jobs)
 
 
 def run_import(client: CloudStackApi, options: ImportOptions, ctx: RunContext) -> dict[str, Any]:
@@ -119,7 +120,8 @@ class ImportEngine:
                 self._done(run, run.report(True, "would_import", after=after, planned=True))
             return self.runs
         ready = self._after_unknown_jobs(ready)
-        JobWindow(self.client, self.ctx, concurrency=self.options.concurrency).run(
+        concurrency = self.options.concurrency
+        JobWindow(self.client, self.ctx, concurrency=concurrency, parallel=min(PARALLEL_CALLS, concurrency)).run(
             [*awaited, *(self._ticket(run) for run in ready)], self._settle
         )
         return self.runs

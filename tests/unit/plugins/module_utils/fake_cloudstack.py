@@ -15,6 +15,7 @@ fail with; ``racy`` lets two overlapping imports of one domain both succeed (as 
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ class FakeCloudStack:
     calls: list[ApiCall] = field(default_factory=list)
     max_unfinished: int = 0
     on_submit: Callable[[str, dict[str, Any]], None] | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     # --- the CloudStackApi protocol ---------------------------------------------------------
     @property
@@ -105,6 +107,10 @@ class FakeCloudStack:
         return (4, 22, 0, 0)
 
     def call(self, command: str, *, retry: bool = False, record: bool = True, **params: Any) -> dict[str, Any]:
+        with self.lock:  # the job window may send several calls at once
+            return self._call(command, record, params)
+
+    def _call(self, command: str, record: bool, params: dict[str, Any]) -> dict[str, Any]:
         params = {k: v for k, v in params.items() if v is not None}
         if record:
             self.calls.append(ApiCall(command, dict(params)))
@@ -121,14 +127,16 @@ class FakeCloudStack:
         return list(body[keys[0]]) if keys else []
 
     def submit(self, command: str, **params: Any) -> dict[str, Any]:
-        body = self.call(command, **params)
-        if body.get("jobid"):
-            self.calls[-1].jobid = body["jobid"]
-        return body
+        with self.lock:
+            body = self.call(command, **params)
+            if body.get("jobid"):
+                self.calls[-1].jobid = body["jobid"]
+            return body
 
     def poll_record(self, command: str, jobid: str | None = None, **params: Any) -> ApiCall:
         record = ApiCall(command, {"jobid": jobid, **params} if jobid else params, jobid=jobid)
-        self.calls.append(record)
+        with self.lock:
+            self.calls.append(record)
         return record
 
     # --- helpers for tests ------------------------------------------------------------------

@@ -150,18 +150,24 @@ def test_a_killed_controller_leaves_the_id_of_the_job_it_sent(journal: JobJourna
     assert look_up(cloud, "importUnmanagedInstance", entry["jobid"]).state == "running"
 
 
-def test_many_flights_are_polled_with_one_job_listing_per_round(journal: JobJournal) -> None:
+@pytest.mark.parametrize("parallel", [1, 4])
+def test_many_flights_are_polled_with_one_job_listing_per_round(journal: JobJournal, parallel: int) -> None:
+    """``parallel``: the submits and result queries of one round go out several at once; same outcome."""
     names = [f"vm{i:02d}" for i in range(12)]
     cloud = FakeCloudStack(job_seconds=5.0, slots=4, unmanaged=set(names))
     ctx, _warnings = cloud.context()
-    outcomes = JobWindow(cloud, ctx, concurrency=8).run([ticket(journal, n, timing=TIMING) for n in names])
-    assert [o.state for o in outcomes] == ["succeeded"] * 12
+    window = JobWindow(cloud, ctx, concurrency=8, parallel=parallel)
+    outcomes = window.run([ticket(journal, n, timing=TIMING) for n in names])
+    assert sorted(o.ticket.key for o in outcomes) == names
+    assert [o.state for o in outcomes] == ["succeeded"] * 12 and cloud.count("importUnmanagedInstance") == 12
     assert cloud.max_unfinished == 8  # the window, not the server's 4 slots, bounds what is in flight
     # One query per job to fetch its result; the rounds in between are job listings.
     assert cloud.count("queryAsyncJobResult") == 12
     assert 0 < cloud.count("listAsyncJobs") < 40
     [sweeps] = [c for c in cloud.calls if c.command == "listAsyncJobs"]
     assert sweeps.polls == cloud.count("listAsyncJobs")
+    submits = [c for c in cloud.calls if c.command == "importUnmanagedInstance"]
+    assert sorted(c.jobid for c in submits) == sorted(o.jobid for o in outcomes)  # each record keeps its own job
 
 
 def test_a_job_listing_that_hides_running_jobs_is_not_trusted(journal: JobJournal) -> None:
