@@ -227,7 +227,8 @@ class JobWindow:
 
         def top_up() -> None:
             while queue and len(inflight) < self.concurrency:
-                batch = [queue.popleft() for _ in range(min(len(queue), self.concurrency - len(inflight)))]
+                room = min(len(queue), self.concurrency - len(inflight))
+                batch = [queue.popleft() for _slot in range(room)]
                 for started in self._each(self._start, batch):
                     if isinstance(started, _Flight):
                         inflight.append(started)

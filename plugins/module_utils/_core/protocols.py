@@ -30,28 +30,22 @@ class CloudStackApi(Protocol):
     @property
     def endpoint(self) -> str:
         """The API URL; journal entries are kept per endpoint."""
-        ...
 
     @property
     def version(self) -> tuple[int, ...]:
         """CloudStack's version, e.g. (4, 22, 0, 0)."""
-        ...
 
     def call(self, command: str, *, retry: bool = False, record: bool = True, **params: Any) -> dict[str, Any]:
         """One command; returns the unwrapped response body. ``retry`` only for reads."""
-        ...
 
     def list_all(self, command: str, *, retry: bool = True, **params: Any) -> list[dict[str, Any]]:
         """Every item of a list command, page by page."""
-        ...
 
     def submit(self, command: str, **params: Any) -> dict[str, Any]:
         """Start an async command (never retried once sent); its record carries the job id."""
-        ...
 
     def poll_record(self, command: str, jobid: str | None = None, **params: Any) -> CallRecord:
         """A new ``api_calls`` entry that counts repeated polls (of one job, or job-list sweeps)."""
-        ...
 
 
 class JournalSlot(Protocol):
@@ -59,12 +53,9 @@ class JournalSlot(Protocol):
 
     def read(self) -> dict[str, Any] | None:
         """The entry (with ``jobid``), or None when there is none or it is unreadable."""
-        ...
 
     def write(self, entry: dict[str, Any]) -> None:
         """Replace the entry, atomically: a reader never sees half of it."""
-        ...
 
     def clear(self) -> None:
         """Remove the entry (the job was seen finished, or never existed)."""
-        ...

@@ -330,11 +330,13 @@ class ImportEngine:
 
     # --- 5. the window --------------------------------------------------------------------------
     def _ticket(self, run: VmRun) -> JobTicket:
-        assert run.plan is not None
+        plan = run.plan
+        if plan is None:
+            raise AssertionError(f"{run.name}: a ticket for a VM without a plan")
         return JobTicket(
             run.name,
-            run.plan.command,
-            dict(run.plan.params),
+            plan.command,
+            dict(plan.params),
             run.slot,
             self.options.timing,
             retry_once=lambda error: self._resubmittable(run, error),
@@ -381,8 +383,7 @@ class ImportEngine:
             run.warnings.append(f"import job {outcome.jobid} from an earlier run failed: {outcome.error.errortext}")
             return [self._ticket(again) for again in self._preflight([run])]
         else:
-            assert outcome.error is not None
-            self._fail(run, job_failure(outcome.error, outcome.jobid))
+            self._fail(run, job_failure(outcome.error or AcsIngestError("the job failed"), outcome.jobid))
         return []
 
     # --- results ------------------------------------------------------------------------------

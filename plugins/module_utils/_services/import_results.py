@@ -108,7 +108,8 @@ def single_result(run: VmRun, ctx: RunContext) -> dict[str, Any]:
         ctx.warn(warning)
     if run.error is not None:
         raise run.error
-    assert run.result is not None, f"{run.name}: the engine left the VM without a result"
+    if run.result is None:
+        raise AssertionError(f"{run.name}: the engine left the VM without a result")
     result = dict(run.result)
     if not ctx.diff_mode:
         result.pop("diff", None)
@@ -159,10 +160,10 @@ def batch_summary(runs: list[VmRun], started: float, ctx: RunContext) -> dict[st
 
 
 def failed_result(run: VmRun) -> dict[str, Any]:
-    assert run.error is not None
-    result: dict[str, Any] = {"changed": False, "state": "failed", "name": run.name, "error": str(run.error)}
-    result.update({k: v for k, v in run.error.to_result().items() if k in ("field", "fix", "problems", "notes")})
-    jobid = getattr(run.error, "jobid", None)
+    error = run.error or AcsIngestError("failed without an error")
+    result: dict[str, Any] = {"changed": False, "state": "failed", "name": run.name, "error": str(error)}
+    result.update({k: v for k, v in error.to_result().items() if k in ("field", "fix", "problems", "notes")})
+    jobid = getattr(error, "jobid", None)
     if jobid:
         result["jobid"] = jobid
     if run.earlier_job:

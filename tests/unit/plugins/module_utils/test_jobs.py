@@ -133,8 +133,12 @@ def test_a_lost_answer_is_resolved_through_the_id_we_chose(journal: JobJournal) 
     ctx, _warnings = cloud.context()
     [outcome] = JobWindow(cloud, ctx).run([ticket(journal, "web01", timing=TIMING)])
     assert outcome.state == "succeeded" and cloud.instances_of("web01") == 1
+
     # The request never arrived: CloudStack does not know the id, so the entry goes and the error stays.
-    cloud._queue = lambda command, params: (_ for _ in ()).throw(CloudStackConnectionError("refused"))  # type: ignore[method-assign]
+    def refused(command: str, params: dict) -> dict:
+        raise CloudStackConnectionError("refused")
+
+    cloud._queue = refused  # type: ignore[method-assign]
     [outcome] = JobWindow(cloud, ctx).run([ticket(journal, "web02", timing=TIMING)])
     assert outcome.state == "failed" and isinstance(outcome.error, CloudStackConnectionError)
     assert journal.get("import", "web02") is None
