@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError
 from ansible_collections.acs.ingest.plugins.module_utils._planner import network_plan as np
 
 
@@ -34,7 +35,7 @@ def network_plan_yaml(rows: Any) -> str:
 def network_plan_load(text: Any, fmt: str = "csv") -> list[dict[str, Any]]:
     try:
         return np.load_plan(str(text or ""), fmt)
-    except ValueError as exc:
+    except AcsIngestError as exc:  # one line per problem, each naming the field and the fix
         raise AnsibleFilterError(str(exc)) from None
 
 

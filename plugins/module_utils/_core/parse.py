@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # PRIVATE: this module_util is internal to acs.ingest and can change at any time.
-"""The one way acs.ingest reads text, yes/no values and maps typed by people.
+"""The one way acs.ingest reads text, yes/no values, lists and maps typed by people.
 
 The same wish reaches us as a module option, an inventory ``plan_defaults`` entry, a YAML
 plan entry or a CSV cell; each kind of value is read by exactly one function here, so a cell
@@ -17,6 +17,10 @@ Map syntax (CSV cells, and strings wherever a map is expected)::
 Spreadsheets quote cells holding commas and people break the quoting while editing, which is
 why the plan file writes ';'. Keys and values are stripped; an entry without '=' or with an
 empty key is reported, never guessed.
+
+List syntax (CSV cells of list columns)::
+
+    a;b;c                      items separated by ';' or new lines, as map pairs are
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Any
 TRUE_WORDS = ("true", "yes", "y", "1", "on")
 FALSE_WORDS = ("false", "no", "n", "0", "off")
 MAP_SYNTAX = "key=value;key=value"
+LIST_SEPARATOR = ";"
+_ITEM_SEPARATOR = re.compile(r"[;\n]+")
 # ';' and new lines always separate; ',' only when the next text is 'key=' (see module doc).
 _PAIR_SEPARATOR = re.compile(r"[;\n]+|,(?=\s*[^\s,;=]+\s*=)")
 
@@ -62,6 +68,24 @@ def parse_bool(value: Any) -> bool | None:
     if lowered in FALSE_WORDS:
         return False
     return None
+
+
+def parse_list(value: Any) -> list[str]:
+    """A list typed by a person → its items as stripped strings, blanks dropped.
+
+    Accepts a list or tuple (a YAML list), or text in the list syntax above (a CSV cell, or a
+    YAML cell someone typed as ``a;b``). Blank input is an empty list.
+    """
+    if is_blank(value):
+        return []
+    if isinstance(value, (list, tuple)):
+        return [text(item) for item in value if not is_blank(item)]
+    return [item.strip() for item in _ITEM_SEPARATOR.split(text(value)) if item.strip()]
+
+
+def format_list(values: Any) -> str:
+    """The inverse of ``parse_list`` for a CSV cell: ``a;b;c``."""
+    return LIST_SEPARATOR.join(parse_list(values))
 
 
 def parse_map(

@@ -22,7 +22,14 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ansible_collections.acs.ingest.plugins.module_utils._core.parse import is_blank, parse_bool, text
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import ProblemsError
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import (
+    format_list,
+    is_blank,
+    parse_bool,
+    parse_list,
+    text,
+)
 from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
 from ansible_collections.acs.ingest.plugins.module_utils._planner.network_report import MISSING
 from ansible_collections.acs.ingest.plugins.module_utils._rules.network_addresses import address_findings
@@ -66,6 +73,12 @@ NIC_COLUMNS = (
 
 
 _text = text  # the one text reader (_core/parse)
+PLAN_FIELD = "networks_plan"  # the file as a whole: what a load error is about
+
+
+def _unusable(code: str, message: str, fix: str) -> ProblemsError:
+    """The networks plan file as a whole cannot be read: one Problem naming the file and the fix."""
+    return ProblemsError([Problem(code, PLAN_FIELD, message, fix)])
 
 
 def _net_text(ref: Mapping[str, Any] | None) -> str:
@@ -108,8 +121,8 @@ def merge_rows(existing: Sequence[Mapping[str, Any]], discovered: Sequence[Mappi
 def _cell(name: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if name in LIST_COLUMNS and isinstance(value, (list, tuple)):
-        return ";".join(_text(v) for v in value)
+    if name in LIST_COLUMNS:
+        return format_list(value)
     return _text(value)
 
 
@@ -122,25 +135,35 @@ def dump_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] = NETWORK
     return out.getvalue()
 
 
+def _with_lists(raw: Mapping[Any, Any]) -> dict[str, Any]:
+    """A loaded row with its list columns read by the one list reader (a CSV cell or a YAML list alike)."""
+    row: dict[str, Any] = {str(k): v for k, v in raw.items() if k is not None}
+    for name in LIST_COLUMNS:
+        row[name] = parse_list(row.get(name))
+    return row
+
+
 def load_csv(text: str) -> list[dict[str, Any]]:
-    rows = []
-    for raw in csv.DictReader(io.StringIO(text.lstrip("\ufeff"))):
-        row: dict[str, Any] = {k: v for k, v in raw.items() if k is not None}
-        for name in LIST_COLUMNS:
-            row[name] = [v for v in _text(row.get(name)).split(";") if v]
-        rows.append(row)
-    return rows
+    """CSV text → rows. Raises ProblemsError (field networks_plan, with the fix) when it is not CSV at all."""
+    try:
+        return [_with_lists(raw) for raw in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))]
+    except csv.Error as exc:
+        raise _unusable(
+            "networks_plan_csv_invalid", f"is not a readable CSV file ({exc})", "save it again as CSV (UTF-8)"
+        ) from None
 
 
 def _yaml() -> Any:
     if yaml is None:
-        raise ValueError("networks plan: the YAML format needs PyYAML. Fix: pip install pyyaml, or use the CSV")
+        raise _unusable(
+            "networks_plan_pyyaml_missing", "the YAML format needs PyYAML", "pip install pyyaml, or use the CSV"
+        )
     return yaml
 
 
 def _yaml_cell(name: str, value: Any) -> Any:
     if name in LIST_COLUMNS:
-        return [_text(v) for v in value or []]
+        return parse_list(value)
     if name == "create":  # the same file whether the cell came from discovery (bool) or a CSV ('yes')
         parsed = parse_bool(value)
         return parsed if parsed is not None else _text(value)
@@ -157,23 +180,43 @@ def dump_yaml(rows: Iterable[Mapping[str, Any]]) -> str:
 
 
 def load_yaml(text: str) -> list[dict[str, Any]]:
-    doc = _yaml().safe_load(text) or {}
-    if isinstance(doc, list):
-        return doc
-    if not isinstance(doc, Mapping) or not isinstance(doc.get("networks"), list):
-        raise ValueError(
-            "networks plan: no 'networks' list. Fix: keep the top-level key networks: with one entry per VLAN"
+    """YAML text → rows. Raises ProblemsError (field networks_plan, with the fix) for an unusable document."""
+    yaml_lib = _yaml()
+    try:
+        doc = yaml_lib.safe_load(text) or {}
+    except yaml_lib.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise _unusable("networks_plan_yaml_invalid", f"is not valid YAML ({first})", "correct the syntax") from None
+    entries = doc if isinstance(doc, list) else doc.get("networks") if isinstance(doc, Mapping) else None
+    if not isinstance(entries, list):
+        raise _unusable(
+            "networks_plan_networks_missing",
+            "has no 'networks' list",
+            "keep the top-level key networks: with one entry per VLAN",
         )
-    return list(doc["networks"])
+    problems = [
+        Problem(
+            "networks_plan_entry_invalid",
+            f"networks[{index}]",
+            f"is a {type(entry).__name__}, not a mapping of column: value",
+            "write each entry as zone:, vlan:, create:, ... under networks:",
+        )
+        for index, entry in enumerate(entries)
+        if not isinstance(entry, Mapping)
+    ]
+    if problems:
+        raise ProblemsError(problems, summary="unreadable entries", field=PLAN_FIELD)
+    return [_with_lists(entry) for entry in entries]
 
 
 def load_plan(text: str, fmt: str) -> list[dict[str, Any]]:
+    """The networks plan file's rows; an unusable file raises ProblemsError naming the file and the fix."""
     fmt = fmt.lower().lstrip(".")
     if fmt == "csv":
         return load_csv(text)
     if fmt in ("yml", "yaml"):
         return load_yaml(text)
-    raise ValueError(f"networks plan format '{fmt}' is unknown. Fix: use a .csv, .yml or .yaml file")
+    raise _unusable("networks_plan_format_unknown", f"format '{fmt}' is unknown", "use a .csv, .yml or .yaml file")
 
 
 def creation_tasks(rows: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[Problem]]:
@@ -251,7 +294,7 @@ def nic_rows(networks: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                     "mac": vm.get("mac"),
                     "model": vm.get("model"),
                     "port": vm.get("port"),
-                    "ips": ";".join(vm.get("ips") or []),
+                    "ips": format_list(vm.get("ips")),
                     "cloudstack_network": _net_text(net.get("cloudstack_network")),
                 }
             )

@@ -48,8 +48,13 @@ def test_round_trip_and_tasks() -> None:
 
 
 def test_bad_input_is_a_filter_error() -> None:
-    with pytest.raises(AnsibleFilterError, match="format 'json' is unknown"):
+    with pytest.raises(AnsibleFilterError, match=r"^networks_plan: format 'json' is unknown\. Fix: use a \.csv"):
         network_plan_load("{}", "json")
+    # Broken YAML was a yaml.YAMLError traceback before: now one line with the field and the fix.
+    with pytest.raises(
+        AnsibleFilterError, match=r"^networks_plan: is not valid YAML \(.*\)\. Fix: correct the syntax$"
+    ):
+        network_plan_load("networks: [zone: z1\n", "yml")
     with pytest.raises(AnsibleFilterError, match="expected a list of rows"):
         network_plan_csv("not rows")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from ansible_collections.acs.ingest.plugins.module_utils._core.errors import ProblemsError
 from ansible_collections.acs.ingest.plugins.module_utils._planner.network_plan import (
     NETWORK_COLUMN_NAMES,
     NIC_COLUMNS,
@@ -12,6 +13,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._planner.network_plan i
     dump_csv,
     dump_yaml,
     load_plan,
+    load_yaml,
     merge_rows,
     nic_rows,
     plan_rows,
@@ -207,3 +209,41 @@ def test_nic_report_rows() -> None:
     web2 = next(r for r in rows if r["vm"] == "web2" and r["nic"] == "0")
     assert web2["ips"] == "10.1.0.5;10.1.0.6" and web2["cloudstack_network"] == "l2-vlan100 (n100)"
     assert dump_csv(rows, NIC_COLUMNS).splitlines()[0] == ",".join(NIC_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "code", "words"),
+    [
+        ("networks: [zone: z1\n", "yml", "networks_plan_yaml_invalid", "is not valid YAML ("),
+        ("zone: z1\n", "yml", "networks_plan_networks_missing", "has no 'networks' list"),
+        ("- 1\n", "yaml", "networks_plan_entry_invalid", "networks[0]: is a int, not a mapping"),
+        ("{}", ".json", "networks_plan_format_unknown", "format 'json' is unknown"),
+        ("zone,vlan\n" + "x" * 200_000 + ",400\n", "csv", "networks_plan_csv_invalid", "is not a readable CSV"),
+    ],
+)
+def test_an_unusable_networks_plan_is_one_problem_with_the_fix(text: str, fmt: str, code: str, words: str) -> None:
+    with pytest.raises(ProblemsError) as err:
+        load_plan(text, fmt)
+    assert [p.code for p in err.value.problems] == [code]
+    rendered = str(err.value)
+    assert rendered.startswith("networks_plan: ") and words in rendered
+    assert rendered.count("Fix: ") == 1 and not rendered.rstrip().endswith("Fix:")
+    assert err.value.to_result()["field"] == "networks_plan"
+
+
+def test_every_unreadable_yaml_entry_is_named() -> None:
+    with pytest.raises(ProblemsError) as err:
+        load_yaml("networks:\n  - zone1\n  - {zone: zone1, vlan: 400}\n  - [a, b]\n")
+    assert [(p.field, p.code) for p in err.value.problems] == [
+        ("networks[0]", "networks_plan_entry_invalid"),
+        ("networks[2]", "networks_plan_entry_invalid"),
+    ]
+
+
+def test_list_cells_are_read_by_the_one_list_reader() -> None:
+    """A list column typed as text in the YAML plan reads like the CSV cell (not as single characters)."""
+    (row,) = load_yaml("networks:\n  - {zone: zone1, vlan: 400, hosts: 'kvm1; kvm2', vms: [web1, '', db1]}\n")
+    assert (row["hosts"], row["vms"], row["bridges"]) == (["kvm1", "kvm2"], ["web1", "db1"], [])
+    assert "  - kvm1\n  - kvm2\n" in dump_yaml([{"zone": "zone1", "vlan": "400", "hosts": "kvm1;kvm2"}])
+    (back,) = load_plan(dump_csv([row]), "csv")
+    assert back["hosts"] == ["kvm1", "kvm2"]

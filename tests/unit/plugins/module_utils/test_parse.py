@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 from ansible_collections.acs.ingest.plugins.module_utils._core.parse import (
+    format_list,
     format_map,
     is_blank,
     parse_bool,
+    parse_list,
     parse_map,
     text,
 )
@@ -110,3 +112,26 @@ def test_any_text_is_a_map_or_a_description_never_an_exception(cell: str) -> Non
     parsed, unusable = parse_map(cell)
     assert all(isinstance(key, str) and key for key in parsed)
     assert all(isinstance(what, str) and what for what in unusable)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, []),
+        ("", []),
+        ("a;b", ["a", "b"]),
+        (" a ; ;b;\nc ", ["a", "b", "c"]),
+        ("10.0.0.5", ["10.0.0.5"]),
+        (["a", " b ", "", None, 4], ["a", "b", "4"]),
+        (("x",), ["x"]),
+    ],
+)
+def test_parse_list(value: Any, expected: list[str]) -> None:
+    assert parse_list(value) == expected
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters=";\n\r"), min_size=1).map(str.strip)))
+@settings(max_examples=200)
+def test_format_list_round_trips(items: list[str]) -> None:
+    items = [item for item in items if item]
+    assert parse_list(format_list(items)) == items
