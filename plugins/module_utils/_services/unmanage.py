@@ -39,6 +39,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
     InputError,
     ProblemsError,
 )
+from ansible_collections.acs.ingest.plugins.module_utils._core.parse import parse_bool
 from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
 from ansible_collections.acs.ingest.plugins.module_utils._core.protocols import CloudStackApi
 from ansible_collections.acs.ingest.plugins.module_utils._rules.unmanage_rules import unmanage_findings
@@ -329,8 +330,10 @@ class UnmanageRun:
 
     def preserve_nics(self, zoneid: str) -> bool | None:
         rows = self.client.list_all("listConfigurations", name=PRESERVE_NICS, zoneid=zoneid)
-        values = [str(row.get("value")).lower() for row in rows if row.get("name") == PRESERVE_NICS]
-        return values[0] == "true" if values else None
+        values = [row.get("value") for row in rows if row.get("name") == PRESERVE_NICS]
+        # updateConfiguration stores a Boolean setting as "true" or "false" only (ConfigurationManagerImpl
+        # .validateValueType); whatever else a database holds could not be read: None, as documented.
+        return parse_bool(values[0]) if values else None
 
     def result(
         self,

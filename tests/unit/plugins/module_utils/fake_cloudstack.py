@@ -96,6 +96,7 @@ class FakeCloudStack:
     max_unfinished: int = 0
     on_submit: Callable[[str, dict[str, Any]], None] | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
+    settings: dict[str, Any] = field(default_factory=dict)  # listConfigurations values by name ("false" if unset)
 
     # --- the CloudStackApi protocol ---------------------------------------------------------
     @property
@@ -319,7 +320,7 @@ class FakeCloudStack:
         return {}
 
     def _listConfigurations(self, name: str = "", **_: Any) -> dict[str, Any]:
-        return {"count": 1, "configuration": [{"name": name, "value": "false"}]}
+        return {"count": 1, "configuration": [{"name": name, "value": self.settings.get(name, "false")}]}
 
     def add_managed(self, name: str, instancename: str) -> dict[str, Any]:
         vm = {"id": str(uuid.uuid4()), "name": name, "instancename": instancename, "state": "Running",

@@ -87,3 +87,17 @@ def test_polls_ride_out_transient_errors(tmp_path: Path) -> None:
 def test_name_needs_a_zone() -> None:
     with pytest.raises(InputError, match="name is only unique within a zone"):
         UnmanageOptions.from_params({"name": "x", "timeout": 10})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("TRUE", True), (True, True), ("false", False), ("", None), ("maybe", None), (None, None)],
+)
+def test_preserve_nics_is_the_zone_setting_read_by_the_one_bool_parser(
+    tmp_path: Path, value: Any, expected: bool | None
+) -> None:
+    cloud = FakeCloudStack(settings={"unmanage.vm.preserve.nics": value})
+    cloud.add_managed("keep01", "keep01")
+    ctx, _warnings = cloud.context(check_mode=True)
+    result = run_unmanage(cloud, options(tmp_path, name="keep01"), ctx)
+    assert result["state"] == "would_unmanage" and result["preserve_nics"] is expected
