@@ -41,7 +41,9 @@ def _clause(value: str) -> str:
     An ellipsis ("1, 2, 3, ...") is kept whole: it is not a full stop.
     """
     line = _one_line(value)
-    return line if line.endswith("...") else line.removesuffix(".").rstrip()
+    if line.endswith("...") or not line.endswith("."):
+        return line
+    return line[:-1].rstrip()  # not str.removesuffix: the host modules import this on Python 3.8
 
 
 @dataclass(frozen=True)

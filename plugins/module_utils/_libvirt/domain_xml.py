@@ -24,8 +24,7 @@ and say so in extra keys:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import AcsIngestError
 from ansible_collections.acs.ingest.plugins.module_utils._libvirt.blockers import (
@@ -54,7 +53,10 @@ except ImportError as _exc:  # pragma: no cover - exercised only without lxml
 
 __all__ = ["EXTERNAL", "STATE_NAMES", "UNMANAGED", "RuntimeFacts", "domain_to_instance", "parse_xml"]
 
-BridgeVlanLookup = Callable[[str], "tuple[int | None, str | None]"]
+if TYPE_CHECKING:  # only annotations use it: a subscripted collections.abc.Callable fails at import on Python 3.8
+    from collections.abc import Callable
+
+    BridgeVlanLookup = Callable[[str], tuple[int | None, str | None]]
 
 
 def parse_xml(xml: str | bytes, what: str = "domain XML") -> Any:
@@ -197,7 +199,8 @@ def domain_to_instance(
     nic_elements = list(devices.iter("interface")) if devices is not None else []
     disks = [
         _disk(listed, disk_elements[position] if position < len(disk_elements) else None)
-        for listed, position in zip(fields["disk"], view.disk_positions, strict=False)
+        # zip(strict=) is 3.10+: this file runs on the hosts' Python too (tests/unit/test_host_python.py)
+        for listed, position in zip(fields["disk"], view.disk_positions)  # noqa: B905
     ]
     nics = [
         _nic(listed, nic_elements[index] if index < len(nic_elements) else None, bridge_vlan)

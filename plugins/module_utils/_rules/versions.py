@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Tuple  # noqa: UP035 (see Version below)
 
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError
 
-Version = tuple[int, int, int]
+# typing's Tuple, not tuple[...]: this alias is evaluated at import, and the host modules import this file on the
+# KVM hosts' own Python, which may be 3.8 (tests/unit/test_host_python.py).
+Version = Tuple[int, int, int]  # noqa: UP006
 
 # The releases the catalogue was read from (release commits of apache/cloudstack, plus the
 # 4.22 snapshot of main). Tests walk every one of them.
