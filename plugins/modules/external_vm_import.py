@@ -152,8 +152,8 @@ options:
     type: int
     default: 3600
 notes:
-  - The external libvirtd must accept unauthenticated TCP from the CloudStack KVM hosts; role
-    M(acs.ingest.libvirt_listen_tcp) sets that up.
+  - The external libvirtd must accept unauthenticated TCP from the CloudStack KVM hosts; the role
+    P(acs.ingest.libvirt_listen_tcp#role) sets that up.
   - Run imports from one source host one at a time (C(throttle) in the playbooks) so the host's disks and network
     are not saturated and temppath cleanup stays unambiguous.
 requirements:
