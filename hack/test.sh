@@ -26,7 +26,7 @@ stage_external_host() {
 }
 
 stage_lint() {
-  ruff check . && ruff format --check --quiet plugins tests/unit
+  ruff check . && ruff format --check --quiet plugins tests
 }
 
 stage_types() {

@@ -20,8 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", required=True, help="SQLite state file (kept across restarts)")
     ap.add_argument("--listen", default="127.0.0.1:8080", help="HOST:PORT on loopback")
     ap.add_argument("--profile", default="4.22", choices=[*SHORT, *RELEASES], help="management server release")
-    ap.add_argument("--agent-version", default=None, choices=[*SHORT, *RELEASES],
-                    help="KVM agent release of every host (default: the server's; a seeded host's agentversion wins)")
+    ap.add_argument(
+        "--agent-version",
+        default=None,
+        choices=[*SHORT, *RELEASES],
+        help="KVM agent release of every host (default: the server's; a seeded host's agentversion wins)",
+    )
     ap.add_argument("--knobs", default="{}", help="initial knobs as JSON, e.g. '{\"job_duration\": 1}'")
     ap.add_argument("--proc-root", default=None, help="root for the agent's /proc/net/vlan and /sys/.../net lookups")
     ap.add_argument("--verbose", action="store_true")

@@ -56,8 +56,14 @@ def run_direct(work: Path, sim, args: dict) -> float:
     args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": modargs}))
     env = {**os.environ, "PYTHONPATH": str(REPO / ".cache" / "src-collections")}
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, str(REPO / "plugins/modules/external_vm_import.py"), str(args_file)],
-                          capture_output=True, text=True, env=env, timeout=900, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "plugins/modules/external_vm_import.py"), str(args_file)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
+    )
     elapsed = time.monotonic() - started
     answer = json.loads(proc.stdout)
     if answer.get("failed"):
@@ -79,8 +85,9 @@ def main() -> int:
         preflight = []
         for _ in range(ROUNDS):
             started = time.monotonic()
-            run_external_preflight(host=host.address, domain=dom.name, username=SSH_USER, password=SSH_PASSWORD,
-                                   temppath=str(temp))
+            run_external_preflight(
+                host=host.address, domain=dom.name, username=SSH_USER, password=SSH_PASSWORD, temppath=str(temp)
+            )
             preflight.append(time.monotonic() - started)
 
         plain = []
@@ -111,8 +118,10 @@ def main() -> int:
         print("external_vm_import benchmark, 1 GiB sparse qcow2 on the external host (127.0.0.2)")
         print(f"  pre-flight (libvirt + SSH checks)            : {fmt(preflight)}")
         print(f"  pre-flight as reported inside the import run  : {result['preflight']['seconds']:.2f}s")
-        print(f"  end-to-end module run (ansible-playbook)      : {module_total:.2f}s "
-              f"(changed={result['changed']}, removed temp copies={len(result.get('removed_temp_copies', []))})")
+        print(
+            f"  end-to-end module run (ansible-playbook)      : {module_total:.2f}s "
+            f"(changed={result['changed']}, removed temp copies={len(result.get('removed_temp_copies', []))})"
+        )
         print(f"  same import, module process alone (no ansible): {direct_total:.2f}s")
         print(f"  plain qemu-img convert + copy, same disk      : {fmt(plain)}")
         print(f"  overhead of the import over the plain copy    : {module_total - min(plain):.2f}s")

@@ -113,15 +113,17 @@ def _make_disk(path: Path, spec: DiskSpec) -> None:
 
 
 def _image_format(path: Path) -> str:
-    out = subprocess.run(["qemu-img", "info", "--output=json", "-U", str(path)], capture_output=True,
-                         text=True, check=True, timeout=30).stdout
+    out = subprocess.run(
+        ["qemu-img", "info", "--output=json", "-U", str(path)], capture_output=True, text=True, check=True, timeout=30
+    ).stdout
     import json
 
     return str(json.loads(out)["format"])
 
 
-def _domain_xml(name: str, dom_uuid: str, disks: Sequence[tuple[Path, str, str]], macs: Sequence[str],
-                memory_mib: int, bridge: str) -> str:
+def _domain_xml(
+    name: str, dom_uuid: str, disks: Sequence[tuple[Path, str, str]], macs: Sequence[str], memory_mib: int, bridge: str
+) -> str:
     disk_xml = "".join(
         f"<disk type='file' device='disk'><driver name='qemu' type='{fmt}'/>"
         f"<source file='{path}'/><target dev='{target}' bus='virtio'/></disk>"
@@ -140,9 +142,16 @@ def _domain_xml(name: str, dom_uuid: str, disks: Sequence[tuple[Path, str, str]]
     )
 
 
-def create_external_domain(host: ExternalKvmHost, name: str, disks: Sequence[DiskSpec] = (DiskSpec("qcow2"),
-                           DiskSpec("raw")), *, nics: int = 1, running: bool = False, memory_mib: int = 64,
-                           bridge: str = "cloudbr0") -> CreatedDomain:
+def create_external_domain(
+    host: ExternalKvmHost,
+    name: str,
+    disks: Sequence[DiskSpec] = (DiskSpec("qcow2"), DiskSpec("raw")),
+    *,
+    nics: int = 1,
+    running: bool = False,
+    memory_mib: int = 64,
+    bridge: str = "cloudbr0",
+) -> CreatedDomain:
     """Define a real QEMU domain on the external host; shut off unless ``running``.
 
     ``name`` gets the ``exth-`` prefix if it lacks it. Disk files go to ``host.disk_dir``.
@@ -217,10 +226,10 @@ def external_test_domains(external_kvm_host: ExternalKvmHost) -> Iterator:
 
     # The main libvirtd's image root is hidden from the external host (its /var/lib/libvirt is
     # private), so images go to the external host's disk directory, visible from both sides.
-    factory = DomainFactory(uri=external_kvm_host.uri, image_root=external_kvm_host.disk_dir,
-                            prefix=f"{NAME_PREFIX}{uuid.uuid4().hex[:6]}-")
+    factory = DomainFactory(
+        uri=external_kvm_host.uri, image_root=external_kvm_host.disk_dir, prefix=f"{NAME_PREFIX}{uuid.uuid4().hex[:6]}-"
+    )
     try:
         yield factory
     finally:
         factory.close()
-

@@ -120,8 +120,16 @@ class Awx:
         output = pdd / "inventory.json"
         stdout, stderr, rc = ansible_runner.run_command(
             executable_cmd="ansible-inventory",
-            cmdline_args=["-i", str(pdd / "project" / "cloud.unmanaged.yml"), "--playbook-dir", str(pdd / "project"),
-                          "--list", "--export", "--output", str(output)],  # fmt: skip
+            cmdline_args=[
+                "-i",
+                str(pdd / "project" / "cloud.unmanaged.yml"),
+                "--playbook-dir",
+                str(pdd / "project"),
+                "--list",
+                "--export",
+                "--output",
+                str(output),
+            ],  # fmt: skip
             private_data_dir=str(pdd),
             ident="sync",
             quiet=True,

@@ -16,8 +16,14 @@ pytestmark = [pytest.mark.external_host, pytest.mark.libvirt, pytest.mark.ssh]
 def _ssh(host: ExternalKvmHost) -> paramiko.SSHClient:
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    client.connect(host.address, username=host.ssh_user, password=host.ssh_password, timeout=15,
-                   allow_agent=False, look_for_keys=False)
+    client.connect(
+        host.address,
+        username=host.ssh_user,
+        password=host.ssh_password,
+        timeout=15,
+        allow_agent=False,
+        look_for_keys=False,
+    )
     return client
 
 
@@ -70,8 +76,11 @@ def test_ssh_user_reads_disks_with_qemu_img(external_kvm_host, external_domain_f
             assert info["virtual-size"] == size * 1024 * 1024
         # What CloudStack does on the external host: convert to a temporary qcow2 the user owns.
         target = f"/tmp/exth-convert-{dom_info.uuid}.qcow2"
-        _, out, err = client.exec_command(f"qemu-img convert -O qcow2 {dom_info.disks[0]} {target} && "
-                                          f"qemu-img info --output=json {target}; rm -f {target}", timeout=60)
+        _, out, err = client.exec_command(
+            f"qemu-img convert -O qcow2 {dom_info.disks[0]} {target} && "
+            f"qemu-img info --output=json {target}; rm -f {target}",
+            timeout=60,
+        )
         assert out.channel.recv_exit_status() == 0, err.read().decode()
         assert json.loads(out.read())["virtual-size"] == 48 * 1024 * 1024
     finally:
@@ -82,8 +91,7 @@ def test_start_is_idempotent(external_kvm_host: ExternalKvmHost) -> None:
     import subprocess
 
     before = subprocess.run(["bash", str(external_kvm_host.script), "status"], capture_output=True, text=True)
-    again = subprocess.run(["bash", str(external_kvm_host.script), "start"], capture_output=True, text=True,
-                           timeout=60)
+    again = subprocess.run(["bash", str(external_kvm_host.script), "start"], capture_output=True, text=True, timeout=60)
     assert before.returncode == 0 and again.returncode == 0
     assert "already running" in again.stderr
 
@@ -104,4 +112,3 @@ def test_shared_domain_factory_works_on_the_external_host(external_kvm_host, ext
         assert json.loads(out.read())["virtual-size"] == 16 * 1024 * 1024
     finally:
         client.close()
-

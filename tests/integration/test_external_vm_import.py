@@ -179,8 +179,11 @@ def test_a_running_vm_the_agent_would_not_list_is_refused_before_the_shutdown(
 def test_too_little_space_in_temppath(sim: Simulator, external_domain_factory, workroot, work) -> None:
     dom = external_domain_factory("extimp-space", [DiskSpec("raw", 16)])
     # Real data, so the converted qcow2 needs ~8 MiB; the temppath below holds 2 MiB.
-    subprocess.run(["dd", "if=/dev/urandom", f"of={dom.disks[0]}", "bs=1M", "count=8", "conv=notrunc"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["dd", "if=/dev/urandom", f"of={dom.disks[0]}", "bs=1M", "count=8", "conv=notrunc"],
+        check=True,
+        capture_output=True,
+    )
     user_temp_dir(workroot, "mnt")
     with small_tmpfs(workroot / "mnt" / f"small-{uuid.uuid4().hex[:6]}", "2M") as temp:
         result = run_module(work, sim, base_args(dom.name, temppath=str(temp)))
@@ -249,8 +252,16 @@ def test_shared_pool_import_and_rerun(sim: Simulator, work) -> None:
     name = f"extimp-shared-{uuid.uuid4().hex[:6]}"
     disk = sim.pool_dir / f"{name}.qcow2"
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(disk), "16M"], check=True)
-    args = {"importsource": "shared", "zone": "zone1", "name": name, "diskpath": disk.name, "storage_pool": "pool1",
-            "network": "l2-vlan200", "template": "kvm-template", "service_offering": "tiny-1c-64m"}
+    args = {
+        "importsource": "shared",
+        "zone": "zone1",
+        "name": name,
+        "diskpath": disk.name,
+        "storage_pool": "pool1",
+        "network": "l2-vlan200",
+        "template": "kvm-template",
+        "service_offering": "tiny-1c-64m",
+    }
     check = run_module(work, sim, args, check=True)
     assert not check.get("failed"), check.get("msg")
     assert check["params"]["storageid"] and check["params"]["diskpath"] == disk.name
@@ -267,8 +278,16 @@ def test_shared_pool_disk_with_backing_file_fails_before_import(sim: Simulator, 
     base, top = sim.pool_dir / f"{name}-base.qcow2", sim.pool_dir / f"{name}.qcow2"
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(base), "16M"], check=True)
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(base), "-F", "qcow2", str(top)], check=True)
-    args = {"importsource": "shared", "zone": "zone1", "name": name, "diskpath": top.name, "storage_pool": "pool1",
-            "network": "l2-vlan200", "template": "kvm-template", "service_offering": "tiny-1c-64m"}
+    args = {
+        "importsource": "shared",
+        "zone": "zone1",
+        "name": name,
+        "diskpath": top.name,
+        "storage_pool": "pool1",
+        "network": "l2-vlan200",
+        "template": "kvm-template",
+        "service_offering": "tiny-1c-64m",
+    }
     result = run_module(work, sim, args)
     assert result.get("failed") and result["field"] == "diskpath"
     assert "backing file" in result["msg"]
@@ -282,9 +301,17 @@ def test_local_pool_import_needs_the_host_and_is_idempotent(sim: Simulator, work
     name = f"extimp-local-{uuid.uuid4().hex[:6]}"
     disk = sim.local_pool_dir / f"{name}.qcow2"
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(disk), "16M"], check=True)
-    args = {"importsource": "local", "zone": "zone1", "name": name, "diskpath": disk.name,
-            "storage_pool": "local-kvm1", "destination_host": "kvm1", "network": "l2-vlan200",
-            "template": "kvm-template", "service_offering": "tiny-1c-64m"}
+    args = {
+        "importsource": "local",
+        "zone": "zone1",
+        "name": name,
+        "diskpath": disk.name,
+        "storage_pool": "local-kvm1",
+        "destination_host": "kvm1",
+        "network": "l2-vlan200",
+        "template": "kvm-template",
+        "service_offering": "tiny-1c-64m",
+    }
     missing = run_module(work, sim, {k: v for k, v in args.items() if k != "destination_host"})
     assert missing.get("failed") and "destination_host" in missing["msg"]
     first = run_module(work, sim, args)

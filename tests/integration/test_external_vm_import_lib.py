@@ -78,9 +78,20 @@ def start_simulator(workdir: Path) -> Simulator:
     port = _free_port()
     log = (workdir / "simulator.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "acs_simulator", "--seed", str(seed_file), "--db", str(workdir / "sim.sqlite"),
-         "--listen", f"127.0.0.1:{port}"],
-        cwd=REPO / "tests", stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "acs_simulator",
+            "--seed",
+            str(seed_file),
+            "--db",
+            str(workdir / "sim.sqlite"),
+            "--listen",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=REPO / "tests",
+        stdout=log,
+        stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONPATH": str(REPO / "tests")},
     )
     url = f"http://127.0.0.1:{port}/client/api"
@@ -97,8 +108,9 @@ def start_simulator(workdir: Path) -> Simulator:
     raise RuntimeError("simulator did not listen within 60s")
 
 
-def run_module(workdir: Path, sim: Simulator, args: dict[str, Any], *, check: bool = False,
-               diff: bool = False) -> dict[str, Any]:
+def run_module(
+    workdir: Path, sim: Simulator, args: dict[str, Any], *, check: bool = False, diff: bool = False
+) -> dict[str, Any]:
     """Run the module once through ansible-playbook; returns the registered result."""
     playbook = workdir / "play.yml"
     playbook.write_text(PLAYBOOK)
@@ -106,15 +118,20 @@ def run_module(workdir: Path, sim: Simulator, args: dict[str, Any], *, check: bo
     result_file.unlink(missing_ok=True)
     modargs = {"api_url": sim.url, "api_key": API_KEY, "api_secret": API_SECRET, **args}
     extra = workdir / "vars.json"
-    extra.write_text(json.dumps({"modargs": modargs, "result_file": str(result_file),
-                                 "ansible_python_interpreter": sys.executable}))
+    extra.write_text(
+        json.dumps({"modargs": modargs, "result_file": str(result_file), "ansible_python_interpreter": sys.executable})
+    )
     cmd = ["ansible-playbook", "-i", "localhost,", "-c", "local", str(playbook), "-e", f"@{extra}"]
     if check:
         cmd.append("--check")
     if diff:
         cmd.append("--diff")
-    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".cache" / "src-collections"),
-           "ANSIBLE_NOCOLOR": "1", "ANSIBLE_STDOUT_CALLBACK": "default"}
+    env = {
+        **os.environ,
+        "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".cache" / "src-collections"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_STDOUT_CALLBACK": "default",
+    }
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900, check=False)
     if not result_file.exists():
         raise AssertionError(f"ansible-playbook produced no result:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -173,7 +190,11 @@ def set_knobs(sim: Simulator, **knobs: Any) -> None:
     import urllib.request
 
     base = sim.url.rsplit("/client/api", 1)[0]
-    request = urllib.request.Request(f"{base}/admin/knobs", data=json.dumps(knobs).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/admin/knobs",
+        data=json.dumps(knobs).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as answer:
         answer.read()

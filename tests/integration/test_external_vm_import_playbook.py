@@ -73,19 +73,38 @@ def _inventory(names: list[str]) -> dict:
             },
         }
     groups = {"acs_source_external": {"hosts": hosts}, "acs_import": {"hosts": dict.fromkeys(hosts)}}
-    return {"all": {"children": groups,
-                    "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-                             "acs_external_username": SSH_USER, "acs_external_password": SSH_PASSWORD}}}
+    return {
+        "all": {
+            "children": groups,
+            "vars": {
+                "ansible_connection": "local",
+                "ansible_python_interpreter": sys.executable,
+                "acs_external_username": SSH_USER,
+                "acs_external_password": SSH_PASSWORD,
+            },
+        }
+    }
 
 
 def _run(work: Path, sim: Simulator, names: list[str], *check: str) -> list[dict]:
     out = work / f"outcomes-{uuid.uuid4().hex[:6]}.json"
     (work / "site.yml").write_text(SITE.format(tasks=REPO / "playbooks" / "tasks", out=out))
     (work / "inventory.yml").write_text(yaml.safe_dump(_inventory(names)))
-    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".cache" / "src-collections"),
-           "CLOUDSTACK_ENDPOINT": sim.url, "CLOUDSTACK_KEY": API_KEY, "CLOUDSTACK_SECRET": API_SECRET}
-    proc = subprocess.run(["ansible-playbook", "-i", str(work / "inventory.yml"), str(work / "site.yml"), *check],
-                          capture_output=True, text=True, env=env, timeout=900, check=False)
+    env = {
+        **os.environ,
+        "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".cache" / "src-collections"),
+        "CLOUDSTACK_ENDPOINT": sim.url,
+        "CLOUDSTACK_KEY": API_KEY,
+        "CLOUDSTACK_SECRET": API_SECRET,
+    }
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", str(work / "inventory.yml"), str(work / "site.yml"), *check],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
+    )
     assert out.exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
     assert SSH_PASSWORD not in proc.stdout
     return sorted(json.loads(out.read_text()), key=lambda o: o["vm"])

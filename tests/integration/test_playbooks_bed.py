@@ -24,8 +24,11 @@ from acs_simulator.fixtures import EMBEDDED_SEED, SimApiError, SimHandle
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOKS = REPO / "playbooks"
 PREFIX = "h6vm"
-RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)"
-                   r"\s+rescued=(\d+)\s+ignored=(\d+)", re.M)
+RECAP = re.compile(
+    r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)"
+    r"\s+rescued=(\d+)\s+ignored=(\d+)",
+    re.M,
+)
 
 
 def vm_name(index: int) -> str:

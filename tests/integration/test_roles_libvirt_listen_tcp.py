@@ -30,8 +30,14 @@ def host(tmp_path: Path) -> dict:
         (conf / name).write_text(STOCK_CONF)
     defaults = tmp_path / "default-libvirtd"
     defaults.write_text('# Options\nlibvirtd_opts="--timeout 120"\n')
-    return {"conf_dir": str(conf), "systemd_dir": str(tmp_path / "systemd"), "defaults_file": str(defaults),
-            "backup_dir": str(tmp_path / "backup"), "address": "192.0.2.10", "port": 16509}
+    return {
+        "conf_dir": str(conf),
+        "systemd_dir": str(tmp_path / "systemd"),
+        "defaults_file": str(defaults),
+        "backup_dir": str(tmp_path / "backup"),
+        "address": "192.0.2.10",
+        "port": 16509,
+    }
 
 
 @pytest.fixture
@@ -77,10 +83,13 @@ def test_second_run_with_the_listener_up_changes_nothing(host: dict, listener: i
     assert (again["changed"], again["restart_needed"], again["changed_files"]) == (False, False, [])
 
 
-@pytest.mark.parametrize(("mode", "daemon", "socket_unit"), [("socket", "libvirtd", "libvirtd-tcp.socket"),
-                                                             ("modular", "virtproxyd", "virtproxyd-tcp.socket")])
-def test_socket_modes_write_dropin_and_restore(host: dict, tmp_path: Path, mode: str, daemon: str,
-                                               socket_unit: str) -> None:
+@pytest.mark.parametrize(
+    ("mode", "daemon", "socket_unit"),
+    [("socket", "libvirtd", "libvirtd-tcp.socket"), ("modular", "virtproxyd", "virtproxyd-tcp.socket")],
+)
+def test_socket_modes_write_dropin_and_restore(
+    host: dict, tmp_path: Path, mode: str, daemon: str, socket_unit: str
+) -> None:
     before = snapshot(tmp_path)
     result = config(**host, mode=mode)
     assert result["mode"] == mode
@@ -111,8 +120,12 @@ def test_check_mode_changes_nothing(host: dict, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("override", "field"),
-    [({"address": ""}, "address"), ({"address": "kvm1.example.org"}, "address"), ({"port": 70000}, "port"),
-     ({"defaults_file": None}, "defaults_file")],
+    [
+        ({"address": ""}, "address"),
+        ({"address": "kvm1.example.org"}, "address"),
+        ({"port": 70000}, "port"),
+        ({"defaults_file": None}, "defaults_file"),
+    ],
 )
 def test_bad_input_is_one_clear_error(host: dict, tmp_path: Path, override: dict, field: str) -> None:
     before = snapshot(tmp_path)

@@ -70,9 +70,11 @@ def test_iptables_own_chain_idempotent_and_removed(netns: str) -> None:
     assert in_ns(netns, "iptables", "-S", "ACS_INGEST_LIBVIRT").returncode != 0  # check mode made no chain
     assert firewall(netns, backend="iptables", **PARAMS)["changed"] is True
     chain = in_ns(netns, "iptables", "-S", "ACS_INGEST_LIBVIRT").stdout.splitlines()
-    assert chain[1:] == ["-A ACS_INGEST_LIBVIRT -s 10.232.0.2/32 -j ACCEPT",
-                         "-A ACS_INGEST_LIBVIRT -s 10.232.1.0/24 -j ACCEPT",
-                         "-A ACS_INGEST_LIBVIRT -p tcp -j REJECT --reject-with tcp-reset"]
+    assert chain[1:] == [
+        "-A ACS_INGEST_LIBVIRT -s 10.232.0.2/32 -j ACCEPT",
+        "-A ACS_INGEST_LIBVIRT -s 10.232.1.0/24 -j ACCEPT",
+        "-A ACS_INGEST_LIBVIRT -p tcp -j REJECT --reject-with tcp-reset",
+    ]
     jump = "-A INPUT -p tcp -m tcp --dport 16509 -j ACS_INGEST_LIBVIRT"
     assert jump in in_ns(netns, "iptables", "-S", "INPUT").stdout
     assert firewall(netns, backend="iptables", **PARAMS)["changed"] is False
@@ -84,8 +86,12 @@ def test_iptables_own_chain_idempotent_and_removed(netns: str) -> None:
 
 @pytest.mark.parametrize(
     ("override", "field"),
-    [({"allowed": []}, "allowed"), ({"allowed": ["no-such-host.invalid"]}, "allowed"),
-     ({"address": "kvm1.example.org"}, "address"), ({"port": 0}, "port")],
+    [
+        ({"allowed": []}, "allowed"),
+        ({"allowed": ["no-such-host.invalid"]}, "allowed"),
+        ({"address": "kvm1.example.org"}, "address"),
+        ({"port": 0}, "port"),
+    ],
 )
 def test_bad_input_is_refused_with_one_line(netns: str, override: dict, field: str) -> None:
     result = firewall(netns, backend="nftables", **{**PARAMS, **override})
