@@ -249,12 +249,16 @@ def load_csv(document: str) -> list[dict[str, str]]:
     """CSV text → raw rows. A missing `vm` header is reported by validate_rows as empty vm."""
     reader = csv.DictReader(io.StringIO(document.lstrip("\ufeff")))  # spreadsheets like to add a BOM
     rows = []
-    for raw in reader:
-        # DictReader puts cells beyond the header under None; keep them visible as a column
-        extra = raw.pop(None, None)
-        if extra and any(text(cell) for cell in extra):
-            raw["<extra cells>"] = ";".join(extra)
-        rows.append({key: value for key, value in raw.items() if key is not None})
+    try:
+        for raw in reader:
+            # DictReader puts cells beyond the header under None; keep them visible as a column
+            extra = raw.pop(None, None)
+            if extra and any(text(cell) for cell in extra):
+                raw["<extra cells>"] = ";".join(extra)
+            rows.append({key: value for key, value in raw.items() if key is not None})
+    except csv.Error as exc:  # e.g. a cell over the csv module's size limit: not a ValueError, so no caller caught it
+        problem = Problem("plan_csv_invalid", "plan", f"is not a readable CSV file ({exc})", "save it again as CSV")
+        raise PlanFileError(problem) from None
     return rows
 
 

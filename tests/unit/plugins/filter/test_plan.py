@@ -32,6 +32,10 @@ def test_an_unusable_document_is_one_problem_not_an_exception() -> None:
     assert (problem["code"], problem["field"], problem["fix"]) == ("plan_yaml_invalid", "plan", "correct the syntax")
     assert loaded["lines"] == [f"plan: {problem['message']}. Fix: correct the syntax"]
     assert plan_load("{}", "json")["problems"][0]["code"] == "plan_format_unknown"
+    # csv.Error is no ValueError: a cell over the csv module's size limit was a traceback.
+    huge = plan_load("vm,template\nweb01," + "x" * 200_000 + "\n", "csv")
+    assert [p["code"] for p in huge["problems"]] == ["plan_csv_invalid"]
+    assert huge["lines"][0].startswith("plan: is not a readable CSV file (field larger than field limit")
 
 
 def test_problem_lines_render_planner_problems_once_each() -> None:
