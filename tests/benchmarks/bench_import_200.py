@@ -106,8 +106,11 @@ def main() -> int:
         overrides: list[str] = []
         if args.forks is not None:
             overrides += ["-f", str(args.forks)]
-        for var, value in (("acs_import_concurrency", args.concurrency), ("acs_poll_interval", args.poll),
-                           ("acs_poll_max_interval", args.poll_max)):
+        for var, value in (
+            ("acs_import_concurrency", args.concurrency),
+            ("acs_poll_interval", args.poll),
+            ("acs_poll_max_interval", args.poll_max),
+        ):
             if value is not None:
                 overrides += ["-e", f"{var}={value}"]
         run = bed.playbook(args.playbook, *overrides, timeout=1800)  # fmt: skip
@@ -140,8 +143,10 @@ def main() -> int:
         print(f"baseline serial cs loop:      {baseline:.1f} s for {args.baseline_rows} rows -> {scaled:.0f} s for {n}")
         print(f"speed-up over baseline:       {scaled / run.seconds:.1f}x")
     print(f"API calls per VM (no polls):  {sum(calls.values()) / n:.2f}  {dict(sorted(calls.items()))}")
-    print(f"polls per VM:                 {(queries + listings) / n:.2f}  (queryAsyncJobResult {queries}, "
-          f"listAsyncJobs {listings})")
+    print(
+        f"polls per VM:                 {(queries + listings) / n:.2f}  (queryAsyncJobResult {queries}, "
+        f"listAsyncJobs {listings})"
+    )
     print(f"controller CPU per VM:        {cpu / n:.3f} s  ({cpu:.1f} s total, ansible-playbook and its forks)")
     return 0
 
