@@ -47,7 +47,7 @@ def test_references_are_found() -> None:
     assert {"module", "role"} <= kinds
 
 
-@pytest.mark.parametrize(("where", "fqcn", "kind"), references(), ids=lambda value: str(value))
+@pytest.mark.parametrize(("where", "fqcn", "kind"), references(), ids=str)
 def test_each_reference_names_an_existing_module_or_role(where: str, fqcn: str, kind: str) -> None:
     name = fqcn[len(COLLECTION) :]
     assert _exists(name, kind), f"{where}: {kind} {fqcn} does not exist" + (

@@ -173,7 +173,7 @@ def test_the_checker_sees_what_3_8_lacks(tmp_path: Path) -> None:
         "    x: tuple[int] = (1,)\n"
         "    return dict(zip('ab', 'cd', strict=True)) or {'a': 'x.'.removesuffix('.')} or {'b': 1 | 2}\n"
     )
-    assert [line.split(":")[0] for line in newer_than_oldest(sample)] == [
+    assert [line.split(":", maxsplit=1)[0] for line in newer_than_oldest(sample)] == [
         "line 4",
         "line 5",
         "line 6",

@@ -56,7 +56,7 @@ __all__ = ["EXTERNAL", "STATE_NAMES", "UNMANAGED", "RuntimeFacts", "domain_to_in
 if TYPE_CHECKING:  # only annotations use it: a subscripted collections.abc.Callable fails at import on Python 3.8
     from collections.abc import Callable
 
-    BridgeVlanLookup = Callable[[str], tuple[int | None, str | None]]
+    BridgeVlanLookup = Callable[[str], "tuple[int | None, str | None]"]
 
 
 def parse_xml(xml: str | bytes, what: str = "domain XML") -> Any:
