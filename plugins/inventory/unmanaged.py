@@ -100,7 +100,7 @@ options:
         Each entry is a URI string or a dict with C(uri) and optional C(zone) / C(cluster)
         (ids or names, for planning) and C(vlan_root) (root of C(/proc/net/vlan) for local URIs).
       - An entry's C(agent_version) (e.g. C(4.20.2)) names the CloudStack KVM agent whose listing rules
-        judge its domains (see unmanaged_instance_info's O(agent_version)); the newest known by default.
+        judge its domains (see O(acs.ingest.unmanaged_instance_info#module:agent_version)); the newest known by default.
     type: list
     elements: raw
     default: []
