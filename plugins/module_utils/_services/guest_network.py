@@ -25,6 +25,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.networks im
     find_offering,
     find_physical_network,
 )
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.server_version import rules_version
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
     AcsIngestError,
     CloudStackApiError,
@@ -48,7 +49,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._rules.network_create i
     physical_network_choice_findings,
     physical_network_findings,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import NEWEST, Version, parse_version
+from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import Version
 
 COMMAND = "createNetwork"
 
@@ -146,17 +147,11 @@ class GuestNetworkRun:
         self.request = request
         self.check_mode = check_mode
         self.warnings: list[str] = []
-        self._version: Version | None = None
 
     @property
     def version(self) -> Version:
-        """The CloudStack version the rules are judged for (listCapabilities, asked once)."""
-        if self._version is None:
-            try:
-                self._version = parse_version(self.client.version)
-            except AcsIngestError:
-                self._version = NEWEST
-        return self._version
+        """The CloudStack version the rules are judged for (listCapabilities, asked once by the client)."""
+        return rules_version(self.client)
 
     def run(self) -> dict[str, Any]:
         zone = find_zone(self.client, self.request.zone)

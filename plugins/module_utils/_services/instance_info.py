@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import find_cluster, find_zone
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.server_version import rules_version
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError
 from ansible_collections.acs.ingest.plugins.module_utils._core.protocols import CloudStackApi
 from ansible_collections.acs.ingest.plugins.module_utils._libvirt.blockers import (
@@ -158,7 +159,7 @@ def libvirt_instances(
 def cloudstack_instances(client: Any, cluster: str, name: str | None = None) -> list[dict[str, Any]]:
     """listUnmanagedInstances for a cluster given by id or name (unknown -> InputError with candidates)."""
     found = find_cluster(client, cluster, field="cluster")
-    version = _server_version(client)
+    version = rules_version(client)
     listed = client.list_all("listUnmanagedInstances", clusterid=found["id"], name=name)
     instances = []
     for raw in listed:
@@ -174,19 +175,11 @@ def external_instances(
 ) -> list[dict[str, Any]]:
     """listVmsForImport for a non-CloudStack KVM host (CloudStack lists only its shut-off domains)."""
     found = find_zone(client, zone, field="zone")
-    version = _server_version(client)
+    version = rules_version(client)
     listed = client.list_all(
         "listVmsForImport", zoneid=found["id"], host=host, hypervisor="KVM", username=username, password=password
     )
     return [normalize(dict(raw), "external", version) for raw in listed]
-
-
-def _server_version(client: Any) -> Version:
-    """The management server's version (listCapabilities); the newest known when it says nothing usable."""
-    try:
-        return parse_version(getattr(client, "version", None) or NEWEST)
-    except InputError:
-        return NEWEST
 
 
 __all__ = [

@@ -30,6 +30,7 @@ from typing import Any
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import CloudStackClient, wire_params
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.jobs import JobTicket, JobTiming, JobWindow, NoSlot
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import find_zone, is_uuid, resolve_one
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.server_version import rules_version
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.vms import find_managed_by_instance_name
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.waiter import Backoff
 from ansible_collections.acs.ingest.plugins.module_utils._core.context import RunContext
@@ -48,7 +49,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._rules.post_import impo
     restart_reason,
     secondary_ip_findings,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import NEWEST, Version, parse_version
+from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import Version
 
 # external_vm_import tags what it imported; those VMs were shut off at the import, so CloudStack starts them
 from ansible_collections.acs.ingest.plugins.module_utils._services.external_support import SOURCE_TAG
@@ -126,16 +127,11 @@ class PostImport:
         self.warn = warn
         self.actions: list[dict[str, Any]] = []
         self._networks: dict[str, dict[str, Any]] = {}
-        self._version: Version | None = None
 
     @property
     def version(self) -> Version:
-        if self._version is None:
-            try:
-                self._version = parse_version(self.client.version)
-            except AcsIngestError:
-                self._version = NEWEST
-        return self._version
+        """The CloudStack version the rules are judged for (listCapabilities, asked once by the client)."""
+        return rules_version(self.client)
 
     # --- look-ups -------------------------------------------------------------------------------
     def find_vm(self) -> dict[str, Any]:
