@@ -168,6 +168,16 @@ def read_domain(dom: Any, readonly: bool, local_files: bool) -> DomainRecord:
     return DomainRecord(name=name, xml=xml, runtime=runtime, active=active)
 
 
+def _all_domains(conn: Any, uri: str, fix: str) -> list[Any]:
+    """Every domain, active and defined; a refusal is one error naming the URI."""
+    try:
+        return list(conn.listAllDomains(0))
+    except libvirt.libvirtError as exc:
+        raise LibvirtHostError(
+            f"cannot list domains at {uri}: {exc.get_error_message() or exc}", field="uri", fix=fix
+        ) from None
+
+
 def list_domains(uri: str, readonly: bool = True) -> list[DomainRecord]:
     """Every domain on the host, active and defined, sorted by name.
 
@@ -176,14 +186,9 @@ def list_domains(uri: str, readonly: bool = True) -> list[DomainRecord]:
     conn = open_uri(uri, readonly)
     local = is_local_uri(uri)
     try:
-        try:
-            domains = conn.listAllDomains(0)
-        except libvirt.libvirtError as exc:
-            raise LibvirtHostError(
-                f"cannot list domains at {uri}: {exc.get_error_message() or exc}",
-                field="uri",
-                fix="check that the connection is allowed to list domains (use a read-write URI as root)",
-            ) from None
+        domains = _all_domains(
+            conn, uri, "check that the connection is allowed to list domains (use a read-write URI as root)"
+        )
         records = []
         for dom in domains:
             try:
@@ -249,14 +254,7 @@ def read_network_view(
     """
     conn = open_uri(uri, readonly=True)
     try:
-        try:
-            domains = conn.listAllDomains(0)
-        except libvirt.libvirtError as exc:
-            raise LibvirtHostError(
-                f"cannot list domains at {uri}: {exc.get_error_message() or exc}",
-                field="uri",
-                fix="check that the connection is allowed to list domains",
-            ) from None
+        domains = _all_domains(conn, uri, "check that the connection is allowed to list domains")
         records = []
         for dom in domains:
             try:
