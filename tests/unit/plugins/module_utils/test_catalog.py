@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from acs_simulator.fixtures import embedded_seed
-from acs_simulator.signing import compute_signature
 from acs_simulator.sim import Simulator
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import (
     fetch_macs_in_use,
@@ -23,8 +22,6 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog imp
 )
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import (
     CloudStackClient,
-    ConnectionSettings,
-    wire_params,
 )
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import (
     find_cluster,
@@ -35,28 +32,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup impo
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError
 from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
 from ansible_collections.acs.ingest.plugins.module_utils._planner.wishes import Wishes
-from cs.client import CloudStackApiException
-
-KEY, SECRET = "acs-sim-admin-apikey", "acs-sim-admin-secretkey"
-
-
-class InProcessTransport:
-    """``client.cs.<command>(**params)`` answered by ``Simulator.handle`` with a signed request."""
-
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
-
-    def __getattr__(self, command: str) -> Any:
-        def send(**params: Any) -> dict[str, Any]:
-            raw = dict(wire_params(params), command=command, response="json", apikey=KEY)
-            raw["signature"] = compute_signature(raw, SECRET)
-            status, doc = self.sim.handle(raw)
-            body = next(iter(doc.values()))
-            if status != 200:
-                raise CloudStackApiException(f"HTTP {status}", error=body)
-            return body
-
-        return send
+from insim import make_client, make_sim
 
 
 @pytest.fixture
@@ -64,18 +40,14 @@ def sim(tmp_path: Path) -> Iterator[Simulator]:
     seed = embedded_seed()
     seed["zones"][0]["clusters"].append({"name": "vmware1", "hypervisor": "VMware", "hosts": []})
     seed["zones"].append({"name": "zone2", "networks": [{"name": "l2-zone2", "type": "L2", "vlan": 100}]})
-    for pool in seed["zones"][0]["storagepools"]:
-        pool["path"] = str(tmp_path / "pool")
-    simulator = Simulator(tmp_path / "state.sqlite", seed)
+    simulator = make_sim(tmp_path, seed)
     yield simulator
     simulator.close()
 
 
 @pytest.fixture
 def client(sim: Simulator) -> CloudStackClient:
-    return CloudStackClient(
-        ConnectionSettings("http://in-process/client/api", KEY, SECRET), _cs=InProcessTransport(sim)
-    )
+    return make_client(sim)
 
 
 def zone1(sim: Simulator) -> dict[str, Any]:
