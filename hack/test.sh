@@ -2,8 +2,9 @@
 # Run every test of acs.ingest on a fresh Debian 12 machine: installs what is missing
 # (apt packages, venv, Python packages, the collection via ansible-galaxy), starts the
 # daemons, then runs lint, the type check (mypy), unit/integration/simulator tests, ansible-test
-# sanity, ansible-doc, the ecosystem's own tools (ansible-builder, ansible-runner as AWX runs
-# jobs), the molecule scenarios and the benchmarks. Exits non-zero if any stage failed.
+# sanity, ansible-doc, the ecosystem's own tools (ansible-lint, galaxy-importer, ansible-builder,
+# ansible-runner as AWX runs jobs), the molecule scenarios and the benchmarks. Exits non-zero
+# if any stage failed.
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
@@ -36,6 +37,17 @@ stage_types() {
 stage_pytest() {
   mkdir -p tests/output
   pytest -p no:cacheprovider -q -rfEs -m "not awx_runner" --junitxml=tests/output/junit.xml
+}
+
+# ansible-lint's production profile over the whole repository (.ansible-lint skips no rule).
+stage_ansible_lint() {
+  ansible-lint --nocolor -q
+}
+
+# The built tarball: what it ships (hack/check-tarball.py) and galaxy-importer with 0 errors
+# and 0 warnings (hack/importer.sh).
+stage_importer() {
+  bash hack/importer.sh
 }
 
 # The example execution environment: ansible-builder create (no container runtime here) and
@@ -91,6 +103,8 @@ stage types stage_types
 stage pytest stage_pytest
 stage sanity stage_sanity
 stage docs stage_docs
+stage ansible-lint stage_ansible_lint
+stage galaxy-importer stage_importer
 stage ansible-builder stage_ee
 stage ansible-runner stage_ansible_runner
 stage molecule stage_molecule
