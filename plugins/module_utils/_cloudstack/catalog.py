@@ -44,6 +44,7 @@ class ZoneCatalog:
     macs_in_use: dict[str, list[str]] = field(default_factory=dict)
     storage_pools: list[dict[str, Any]] = field(default_factory=list)
     hosts: list[dict[str, Any]] = field(default_factory=list)
+    clusters: list[dict[str, Any]] = field(default_factory=list)
     cloudstack_version: str = ""
 
     def as_planner_input(self) -> dict[str, Any]:
@@ -56,12 +57,13 @@ class ZoneCatalog:
             "macs_in_use": {net: sorted(macs) for net, macs in self.macs_in_use.items()},
             "storage_pools": self.storage_pools,
             "hosts": self.hosts,
+            "clusters": self.clusters,
             "cloudstack_version": self.cloudstack_version,
         }
 
 
 def fetch_zone_catalog(client: Any, zoneid: str) -> ZoneCatalog:
-    """Networks, offerings and templates usable for imports into ``zoneid`` (four list calls)."""
+    """Networks, offerings, templates, storage pools, KVM hosts and clusters of ``zoneid`` (one list call each)."""
     networks = [
         network
         for network in client.list_all("listNetworks", zoneid=zoneid, **NETWORK_QUERY)
@@ -82,6 +84,7 @@ def fetch_zone_catalog(client: Any, zoneid: str) -> ZoneCatalog:
         templates=_unique_templates(templates),
         storage_pools=[_pool(pool) for pool in client.list_all("listStoragePools", zoneid=zoneid)],
         hosts=[_host(host) for host in client.list_all("listHosts", zoneid=zoneid, type="Routing")],
+        clusters=[_cluster(cluster) for cluster in client.list_all("listClusters", zoneid=zoneid)],
         cloudstack_version=".".join(str(part) for part in client.version),
     )
 
@@ -96,6 +99,12 @@ def _host(host: dict[str, Any]) -> dict[str, Any]:
     """Agent version and host tags of a KVM host (listHosts keys)."""
     keys = ("id", "name", "version", "hosttags", "istagarule", "state", "resourcestate", "clusterid", "hypervisor")
     return {key: host.get(key) for key in keys}
+
+
+def _cluster(cluster: dict[str, Any]) -> dict[str, Any]:
+    """A cluster's allocation state (listClusters keys): importUnmanagedInstance refuses a disabled one."""
+    keys = ("id", "name", "allocationstate", "hypervisortype")
+    return {key: cluster.get(key) for key in keys}
 
 
 def _unique_templates(templates: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -41,6 +41,8 @@ class Catalog:
     # management server's version and the agent version the operator states (text, '' when unknown)
     storage_pools: list[dict[str, Any]] = field(default_factory=list)
     hosts: list[dict[str, Any]] = field(default_factory=list)
+    # the zone's clusters with their allocation state (listClusters), for the cluster_not_enabled rule
+    clusters: list[dict[str, Any]] = field(default_factory=list)
     cloudstack_version: str = ""
     agent_version: str = ""
 
@@ -50,6 +52,11 @@ class Catalog:
 
     def host(self, host_id: Any) -> dict[str, Any] | None:
         return next((h for h in self.hosts if text(h.get("id")) and text(h.get("id")) == text(host_id)), None)
+
+    def cluster(self, cluster_id: Any) -> dict[str, Any] | None:
+        """The cluster row, or None when clusters were not fetched (the cluster rule is then skipped)."""
+        wanted = text(cluster_id).lower()
+        return next((c for c in self.clusters if wanted and text(c.get("id")).lower() == wanted), None)
 
     def macs_on(self, network_id: str) -> set[str]:
         """Normalised MACs in use on one network. Lazy because a zone can hold thousands of
@@ -96,6 +103,7 @@ def parse_catalog(raw: Mapping[str, Any] | Catalog | None) -> Catalog:
         },
         storage_pools=_rows(raw, "storage_pools", "storagepool"),
         hosts=_rows(raw, "hosts", "host"),
+        clusters=_rows(raw, "clusters", "cluster"),
         cloudstack_version=text(raw.get("cloudstack_version")),
         agent_version=text(raw.get("agent_version")),
     )

@@ -2,10 +2,11 @@
 """PRIVATE: the management server's rules a finished plan is checked against (``_rules``).
 
 After the offering, NICs and disks are chosen, the plan as a whole meets the server's checks:
-the template against the root disk, every disk against the zone's primary storage pools (with the
-storage tags of its offering), the host's tags, the hostname on each network, the pool types
-importVm can copy to, and whether CloudStack would keep a UEFI VM's boot mode. Pure: everything
-comes from the catalog the caller fetched; a rule whose data was not fetched is not judged.
+the target cluster's allocation state, the template against the root disk, every disk against the
+zone's primary storage pools (with the storage tags of its offering), the host's tags, the hostname
+on each network, the pool types importVm can copy to, and whether CloudStack would keep a UEFI VM's
+boot mode. Pure: everything comes from the catalog the caller fetched; a rule whose data was not
+fetched is not judged.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._rules.import_network i
 from ansible_collections.acs.ingest.plugins.module_utils._rules.import_offering import host_tag_findings
 from ansible_collections.acs.ingest.plugins.module_utils._rules.import_owner import (
     boot_details_needed,
+    cluster_findings,
     template_findings,
     uefi_findings,
 )
@@ -93,6 +95,11 @@ def check_server_rules(
         tags = list(dict.fromkeys(tuple(t) for t in offering_tags.values())) or [()]
         findings.rules(pool_type_findings(findings.server, source="external", pools=catalog.storage_pools,
                                           offering_tags=tags, subject=vm))  # fmt: skip
+    cluster = catalog.cluster(params.get("clusterid"))
+    if cluster is not None and not for_import_vm:
+        # UnmanagedVMsManagerImpl.baseImportInstance: a cluster not Enabled is refused before anything else
+        # (4.19.2+, 4.20.1+, 4.21+); importVm from an external host (importKvmInstance) never looks at it
+        findings.rules(cluster_findings(findings.server, cluster, subject=vm))
     host = catalog.host(instance.get("hostid"))
     if offering is not None and host is not None and not for_import_vm:
         findings.rules(

@@ -65,6 +65,12 @@ def test_zone_catalog_has_only_that_zones_guest_networks_and_kvm_templates(sim, 
     ]
     assert sorted(o["name"] for o in catalog.disk_offerings) == ["custom-size", "fixed-1g"]
     assert [t["name"] for t in catalog.templates] == ["kvm-template"]
+    # zone1's clusters only (zone2 has none), each with the allocation state the cluster rule reads
+    assert {c["name"] for c in catalog.clusters} == {
+        c["name"] for c in sim.store.all("cluster") if c["zoneid"] == zone1(sim)["id"]
+    }
+    assert "vmware1" in {c["name"] for c in catalog.clusters}
+    assert all(c["allocationstate"] == "Enabled" for c in catalog.clusters)
     assert [c["command"] for c in client.api_calls] == [
         "listNetworks",
         "listServiceOfferings",
@@ -72,6 +78,7 @@ def test_zone_catalog_has_only_that_zones_guest_networks_and_kvm_templates(sim, 
         "listTemplates",
         "listStoragePools",
         "listHosts",
+        "listClusters",
         "listCapabilities",
     ]
     assert catalog.storage_pools and all(pool["path"] for pool in catalog.storage_pools)

@@ -138,3 +138,17 @@ def test_inventory_plans_are_judged_against_what_is_on_the_networks_even_without
     records = [inventory_source.record("cloudstack", vm, {"id": CLUSTER, "zoneid": ZONE}, ZONE, "kvm1")]
     inventory_source.plan_all(object(), records, {}, WISHES)  # type: ignore[arg-type]
     assert {p["code"] for p in records[0]["plan"]["problems"]} == {"hostname_in_use_on_network"}
+
+
+def test_a_cluster_that_is_not_enabled_is_refused_from_4_19_2_and_4_20_1() -> None:
+    disabled = catalog(clusters=[{"id": CLUSTER, "name": "c1", "allocationstate": "Disabled"}])
+    result = plan(instance(), disabled)
+    assert codes(result) == ["cluster_not_enabled"]
+    assert "cluster c1 is Disabled" in result.problems[0].message
+    for older in ("4.19.1", "4.20.0"):  # before 37eec06166 the server imported into a disabled cluster
+        assert codes(plan(instance(), {**disabled, "cloudstack_version": older})) == []
+    assert codes(plan(instance(), {**disabled, "cloudstack_version": "4.20.1"})) == ["cluster_not_enabled"]
+    enabled = catalog(clusters=[{"id": CLUSTER, "name": "c1", "allocationstate": "Enabled"}])
+    assert codes(plan(instance(), enabled)) == []
+    # clusters not fetched: the rule is not judged
+    assert codes(plan(instance(), catalog())) == []
