@@ -106,6 +106,20 @@ DESCRIPTION_EMPTY_ELEMENT = Rule(
     fix="remove the empty <description/> or give it text (or upgrade the agent to 4.19.1+)",
     versions=before((4, 19, 1)),
 )
+# parseDomainXML reads <name> with getTagValue right after <description> (LibvirtDomainXMLParser.java
+# LibvirtDomainXMLParser.parseDomainXML / getTagValue, 4.19.0): the same NullPointerException for an empty
+# first <name/>. Its own code, so the operator is told which element to fix (libvirt itself never writes one;
+# the differential test against the simulator found the two sides naming it differently).
+NAME_EMPTY_ELEMENT = Rule(
+    code="name_empty_element",
+    kind=AGENT_DROP,
+    title="the first <name> (anywhere) is an empty element",
+    apis=LISTINGS,
+    sources=(PARSE, TAG_VALUE),
+    cloudstack_text="NullPointerException",
+    fix="give the domain a name (or upgrade the agent to 4.19.1+)",
+    versions=before((4, 19, 1)),
+)
 METADATA_SHADOWS_ELEMENT = Rule(
     code="metadata_shadows_element",
     kind=AGENT_FIELD,
@@ -266,6 +280,7 @@ RULES = (
     HOST_NOT_UP,
     DEVICES_MISSING,
     DESCRIPTION_EMPTY_ELEMENT,
+    NAME_EMPTY_ELEMENT,
     METADATA_SHADOWS_ELEMENT,
     CPUTUNE_MISSING,
     CPUTUNE_VALUE_INVALID,

@@ -62,7 +62,7 @@ def parse_domain(root: Element, version: Version, subject: str = "") -> tuple[Pa
     parsed = ParsedDomain()
     # LibvirtDomainXMLParser.parseDomainXML: description, name, then <devices> (first anywhere).
     parsed.description = walk.text(root, "description", dom_rules.DESCRIPTION_EMPTY_ELEMENT, "description")
-    parsed.name = walk.text(root, "name", dom_rules.DESCRIPTION_EMPTY_ELEMENT, "name")
+    parsed.name = walk.text(root, "name", dom_rules.NAME_EMPTY_ELEMENT, "name")
     devices = root.first("devices")
     if devices is None:
         walk.hit(dom_rules.DEVICES_MISSING, "devices", "the domain has no <devices> element")

@@ -34,11 +34,18 @@ from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import
     Source,
     find,
 )
-from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import IN_20_2_AND_22, Version, before, spans
+from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import (
+    BEFORE_FIX_19_2_20_1,
+    IN_20_2_AND_22,
+    Version,
+    before,
+    spans,
+)
 
 NIC_APIS = (IMPORT_UNMANAGED, IMPORT_EXTERNAL)
 IMPORT_NIC = Source(NETWORK_ORCHESTRATOR, "NetworkOrchestrator.importNic")
 _HOSTNAME = re.compile(r"[a-zA-Z0-9-]+")
+_OLD_HOSTNAME = re.compile(r"[a-z0-9-]*")
 _MAC = re.compile(r"^(?:[0-9a-f]{1,2}([-:.]))(?:[0-9a-f]{1,2}\1){4}[0-9a-f]{1,2}$", re.IGNORECASE)
 
 HOSTNAME_INVALID = Rule(
@@ -219,12 +226,17 @@ RULES = (
 )
 
 
-def is_valid_hostname(name: str) -> bool:
+def is_valid_hostname(name: str, version: Version | None = None) -> bool:
     """``NetUtils.verifyDomainNameLabel(name, true)`` (4.19.2+/4.20.1+ ASCII pattern; older lower-case first)."""
     length = len(name.encode("utf-16-le")) // 2
+    # utils/src/main/java/com/cloud/utils/net/NetUtils.java NetUtils.verifyDomainNameLabel: up to 4.19.1 and in
+    # 4.20.0 the label is lower-cased before the [a-z0-9-]* match (188eacd9eb replaced that with an ASCII
+    # pattern), so a character whose lower case is ASCII passes there: the Kelvin sign U+212A is 'k'.
+    # (Found by tests/integration/differential against the simulator's checks.valid_label.)
+    lowered_first = version is not None and version in BEFORE_FIX_19_2_20_1
     return (
         1 <= length <= 63
-        and bool(_HOSTNAME.fullmatch(name))
+        and bool(_OLD_HOSTNAME.fullmatch(name.lower()) if lowered_first else _HOSTNAME.fullmatch(name))
         and not name.startswith("-")
         and not name.endswith("-")
         and not name[:1].isdigit()
@@ -237,7 +249,7 @@ def is_valid_mac(mac: str) -> bool:
 
 
 def hostname_findings(version: Version, hostname: str, *, subject: str = "") -> list[Finding]:
-    if is_valid_hostname(hostname):
+    if is_valid_hostname(hostname, version):
         return []
     return [find(HOSTNAME_INVALID, "hostname", f"'{hostname}' is not a valid hostname", version, subject=subject)]
 

@@ -299,7 +299,11 @@ def _custom(
             detail = f"the VM has {memory} MiB, {name} allows {low} to {min(high, cap)}"
             hit(CUSTOM_MEMORY_OUT_OF_RANGE, "service_offering", detail, value=f"{low} and {min(high, cap)}")
     if _int(offering.get("cpuspeed")) is None:
-        given = _detail(details, "cpuSpeed")
+        # server/src/main/java/org/apache/cloudstack/vm/UnmanagedVMsManagerImpl.java
+        # UnmanagedVMsManagerImpl.getUnmanagedInstanceServiceOffering (4.19-4.22): details.containsKey("cpuSpeed")
+        # on a HashMap, so only that exact key counts here ("cpuspeed" does not; commitUserVm later matches any
+        # case). Found by tests/integration/differential against the simulator's offerings.offering_for_vm.
+        given = ("cpuSpeed", details["cpuSpeed"]) if "cpuSpeed" in details else None
         parsed = _java_parse(given[1]) if given else None
         speed = parsed if parsed is not None else (_int(vm.get("cpuspeed")) or 0)
         if speed <= 0:

@@ -120,6 +120,8 @@ AGENT_CASES = [
     AgentCase("description_empty_element", V19_0, domain(head="<description/>" + HEAD)),
     AgentCase("description_empty_element", V19_1, domain(head="<description/>" + HEAD), False),
     AgentCase("description_empty_element", V19_0, domain(head="<description>web</description>" + HEAD), False),
+    AgentCase("name_empty_element", V19_0, domain(head=HEAD.replace("<name>web01</name>", "<name/>"))),
+    AgentCase("name_empty_element", V19_1, domain(head=HEAD.replace("<name>web01</name>", "<name/>")), False),
     # --- disks --------------------------------------------------------------------------------
     AgentCase("disk_target_missing", V22, with_disk("<target dev='vda' bus='virtio'/>", "")),
     AgentCase("disk_bus_blank", V22, with_disk(" bus='virtio'", "")),

@@ -264,6 +264,12 @@ SERVER_CASES = [
         offering,
         {"offering": CUSTOM, "vm": {**RUNNING_VM, "cpuspeed": 0}, "details": {"cpuSpeed": "2 GHz"}},
     ),
+    ServerCase(  # getUnmanagedInstanceServiceOffering looks up the exact key "cpuSpeed" only
+        "custom_offering_cpuspeed_missing",
+        V22,
+        offering,
+        {"offering": CUSTOM, "vm": {**RUNNING_VM, "cpuspeed": 0}, "details": {"cpuspeed": "1500"}},
+    ),
     ServerCase("details_numeric_malformed", V22, offering, {"offering": FIXED, "details": {"cpuspeed": " 2000"}}),
     ServerCase(
         "details_numeric_malformed",
@@ -472,6 +478,12 @@ SERVER_CASES = [
     ServerCase("hostname_invalid", V22, import_network.hostname_findings, {"hostname": "web_01"}),
     ServerCase("hostname_invalid", V22, import_network.hostname_findings, {"hostname": "01-web"}),
     ServerCase("hostname_invalid", V22, import_network.hostname_findings, {"hostname": "Web-01"}, False),
+    # the Kelvin sign lower-cases to ASCII 'k': valid where verifyDomainNameLabel lower-cases first (<4.19.2, 4.20.0)
+    ServerCase("hostname_invalid", V22, import_network.hostname_findings, {"hostname": "web\u212a"}),
+    ServerCase("hostname_invalid", V20_1, import_network.hostname_findings, {"hostname": "web\u212a"}),
+    ServerCase("hostname_invalid", V19_1, import_network.hostname_findings, {"hostname": "web\u212a"}, False),
+    ServerCase("hostname_invalid", V20_0, import_network.hostname_findings, {"hostname": "web\u212a"}, False),
+    ServerCase("hostname_invalid", V19_1, import_network.hostname_findings, {"hostname": "web_01"}),
     ServerCase(
         "hostname_in_use_on_network",
         V22,
