@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import is_uuid
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import CloudStackApiError
 
 # Shared (Domain ACL) and L2 networks of every account are candidates; listall=true is what
@@ -99,6 +100,31 @@ def _host(host: dict[str, Any]) -> dict[str, Any]:
     """Agent version and host tags of a KVM host (listHosts keys)."""
     keys = ("id", "name", "version", "hosttags", "istagarule", "state", "resourcestate", "clusterid", "hypervisor")
     return {key: host.get(key) for key in keys}
+
+
+def fetch_owner_accounts(client: Any, owners: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The rows of the owner accounts plans name, as ``(account name, domain id)`` pairs: one
+    listAccounts call per distinct pair. A domain given by name is resolved elsewhere; here only an id
+    can be sent (CloudStack refuses a name as domainid), so such a pair is skipped, not guessed.
+    """
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for name, domain_id in owners:
+        key = (str(name or "").strip(), str(domain_id or "").strip())
+        if not key[0] or not is_uuid(key[1]) or (key[0].lower(), key[1].lower()) in seen:
+            continue
+        seen.add((key[0].lower(), key[1].lower()))
+        # listAccounts matches the name exactly (QueryManagerImpl.searchForAccountsInternal, Op.EQ) but the
+        # database collation may ignore case; keep the rows whose name is the one asked for
+        found = client.list_all("listAccounts", name=key[0], domainid=key[1], listall=True)
+        rows += [_account(row) for row in found if str(row.get("name", "")).lower() == key[0].lower()]
+    return rows
+
+
+def _account(account: dict[str, Any]) -> dict[str, Any]:
+    """An account's state (listAccounts keys): imports for an account that is not enabled are refused."""
+    keys = ("id", "name", "domainid", "state")
+    return {key: account.get(key) for key in keys}
 
 
 def _cluster(cluster: dict[str, Any]) -> dict[str, Any]:

@@ -87,11 +87,17 @@ def _plan_template(wishes: Wishes, catalog: Catalog, findings: Findings, for_imp
     return template
 
 
-def _owner_params(wishes: Wishes, findings: Findings) -> dict[str, str]:
+def _owner_params(wishes: Wishes, catalog: Catalog, findings: Findings) -> dict[str, str]:
     """account/domainid/projectid, already ids (AccountManagerImpl.finalyzeAccountId,
-    UnmanagedVMsManagerImpl.basicParametersCheckForImportInstance)."""
+    UnmanagedVMsManagerImpl.basicParametersCheckForImportInstance); the account's state when fetched."""
     findings.rules(
-        owner_findings(findings.server, account=wishes.account, domainid=wishes.domainid, projectid=wishes.projectid)
+        owner_findings(
+            findings.server,
+            account=wishes.account,
+            domainid=wishes.domainid,
+            projectid=wishes.projectid,
+            account_row=catalog.account(wishes.account, wishes.domainid) if wishes.account else None,
+        )
     )
     params = {"account": wishes.account, "domainid": wishes.domainid, "projectid": wishes.projectid}
     return {key: value for key, value in params.items() if value}
@@ -168,7 +174,7 @@ def build_import_plan(
     params["hostname"] = choose_hostname(
         name, wishes.hostname, wishes.displayname, findings, for_import_vm=for_import_vm
     )
-    params.update(_owner_params(wishes, findings))
+    params.update(_owner_params(wishes, parsed_catalog, findings))
     template = _plan_template(wishes, parsed_catalog, findings, for_import_vm)
     if template is not None:
         params["templateid"] = text(template.get("id"))

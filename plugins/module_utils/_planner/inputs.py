@@ -43,6 +43,8 @@ class Catalog:
     hosts: list[dict[str, Any]] = field(default_factory=list)
     # the zone's clusters with their allocation state (listClusters), for the cluster_not_enabled rule
     clusters: list[dict[str, Any]] = field(default_factory=list)
+    # the owner accounts the plans name (listAccounts by name and domain), for owner_account_inactive
+    accounts: list[dict[str, Any]] = field(default_factory=list)
     cloudstack_version: str = ""
     agent_version: str = ""
 
@@ -52,6 +54,13 @@ class Catalog:
 
     def host(self, host_id: Any) -> dict[str, Any] | None:
         return next((h for h in self.hosts if text(h.get("id")) and text(h.get("id")) == text(host_id)), None)
+
+    def account(self, name: str, domain_id: str) -> dict[str, Any] | None:
+        """The owner account's row, or None when it was not fetched (its state is then not judged)."""
+        key = (text(name).lower(), text(domain_id).lower())
+        return next(
+            (a for a in self.accounts if (text(a.get("name")).lower(), text(a.get("domainid")).lower()) == key), None
+        )
 
     def cluster(self, cluster_id: Any) -> dict[str, Any] | None:
         """The cluster row, or None when clusters were not fetched (the cluster rule is then skipped)."""
@@ -104,6 +113,7 @@ def parse_catalog(raw: Mapping[str, Any] | Catalog | None) -> Catalog:
         storage_pools=_rows(raw, "storage_pools", "storagepool"),
         hosts=_rows(raw, "hosts", "host"),
         clusters=_rows(raw, "clusters", "cluster"),
+        accounts=_rows(raw, "accounts", "account"),
         cloudstack_version=text(raw.get("cloudstack_version")),
         agent_version=text(raw.get("agent_version")),
     )

@@ -37,6 +37,7 @@ from typing import Any
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import (
     ZoneCatalog,
     fetch_network_usage,
+    fetch_owner_accounts,
     fetch_zone_catalog,
     planned_network_ids,
 )
@@ -106,6 +107,7 @@ class ImportEngine:
         self.by_name = {run.name: run for run in self.runs}
         self.clusters: dict[str, dict[str, Any]] = {}
         self.catalogs: dict[str, ZoneCatalog] = {}
+        self.owner_accounts: dict[tuple[str, str], list[dict[str, Any]]] = {}  # per (account, domain id)
         self.locks: list[int] = []
 
     def run(self) -> list[VmRun]:
@@ -253,13 +255,17 @@ class ImportEngine:
             self.catalogs[str(zoneid)] = fetch_zone_catalog(self.client, zoneid or "")
         catalog = self.catalogs[str(zoneid)]
         wishes = wishes_from_params(self.client, params)
-        plan = build_import_plan(instance, wishes, catalog.as_planner_input(), cluster_id=clusterid, zone_id=zoneid)
+        owner = (wishes.account, wishes.domainid)
+        if wishes.account and owner not in self.owner_accounts:  # its state judges owner_account_inactive
+            self.owner_accounts[owner] = fetch_owner_accounts(self.client, [owner])
+        planner_catalog = {**catalog.as_planner_input(), "accounts": self.owner_accounts.get(owner, [])}
+        plan = build_import_plan(instance, wishes, planner_catalog, cluster_id=clusterid, zone_id=zoneid)
         if plan.ok:
             # What is on the networks the plan chose (one call each): MACs, IPs and names in use, and a Shared
             # network's IP ranges, for the rules of importNic and checkUnmanagedNicAndNetworkHostnameForImport.
             usage = fetch_network_usage(self.client, planned_network_ids(plan.params), catalog.networks)
             if any(any(values.values()) for values in usage.values()):
-                with_usage = {**catalog.as_planner_input(), **usage}
+                with_usage = {**planner_catalog, **usage}
                 plan = build_import_plan(instance, wishes, with_usage, cluster_id=clusterid, zone_id=zoneid)
         plan.raise_for_problems(notes=plan.note_lines())
         return plan

@@ -17,6 +17,7 @@ from acs_simulator.sim import Simulator
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import (
     fetch_macs_in_use,
     fetch_network_usage,
+    fetch_owner_accounts,
     fetch_zone_catalog,
     planned_network_ids,
 )
@@ -200,3 +201,13 @@ def test_network_usage_of_a_shared_network_followed_by_another() -> None:
         "n-sh2": [["10.4.0.10", "10.4.0.50"]],
     }
     assert set(usage["macs_in_use"]) == {"n-shared", "n-l2", "n-sh2"}
+
+
+def test_owner_accounts_are_fetched_once_per_account_and_domain_id(sim, client) -> None:
+    admin = sim.store.all("account")[0]
+    owners = [(admin["name"], admin["domainid"]), (admin["name"].upper(), admin["domainid"]), ("ops", "ROOT")]
+    rows = fetch_owner_accounts(client, owners)
+    assert rows == [{"id": admin["id"], "name": admin["name"], "domainid": admin["domainid"], "state": "enabled"}]
+    # the same account twice (case aside) is one call; a domain given by name is not sent (CloudStack wants an id)
+    assert [c["command"] for c in client.api_calls] == ["listAccounts"]
+    assert fetch_owner_accounts(client, [("nobody", admin["domainid"])]) == []

@@ -152,3 +152,18 @@ def test_a_cluster_that_is_not_enabled_is_refused_from_4_19_2_and_4_20_1() -> No
     assert codes(plan(instance(), enabled)) == []
     # clusters not fetched: the rule is not judged
     assert codes(plan(instance(), catalog())) == []
+
+
+def test_an_owner_account_that_is_not_enabled_is_refused_when_its_row_was_fetched() -> None:
+    owner = {**WISHES, "account": "ops", "domainid": "d-1"}
+    disabled = catalog(accounts=[{"name": "OPS", "domainid": "D-1", "state": "disabled"}])
+    result = plan(instance(), disabled, owner)
+    assert codes(result) == ["owner_account_inactive"]
+    assert "account 'OPS' is disabled" in result.problems[0].message
+    enabled = catalog(accounts=[{"name": "ops", "domainid": "d-1", "state": "enabled"}])
+    assert codes(plan(instance(), enabled, owner)) == []
+    # another domain's account of the same name, or no row fetched: the state is not judged
+    assert (
+        codes(plan(instance(), catalog(accounts=[{"name": "ops", "domainid": "d-2", "state": "locked"}]), owner)) == []
+    )
+    assert codes(plan(instance(), catalog(), owner)) == []
