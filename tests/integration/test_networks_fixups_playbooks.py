@@ -162,3 +162,30 @@ def test_a_bad_networks_plan_is_refused_with_every_problem(bed: Bed) -> None:
     assert "VLAN 500): netmask: a Shared network needs gateway and netmask" in run.output
     assert "VLAN 500): end_ip: a Shared network needs an IP range" in run.output
     assert set(networks_named(bed)) == before
+
+
+def test_networks_plan_from_a_project_and_as_job_artifacts(bed: Bed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AWX: the edits come from a networks plan committed to the project (acs_existing_networks), which
+    stays untouched, and the refreshed plan comes back as a job artifact (set_stats) to edit and commit."""
+    plan_dir = bed.directory / "acs-plan"
+    assert bed.playbook("networks", "-e", bed.discovery).rc == 0
+    committed = bed.directory / "project" / "plans" / "networks.csv"
+    committed.parent.mkdir(parents=True)
+    committed.write_text((plan_dir / "networks.csv").read_text())
+    edit_csv(committed, "vlan", "500", **SHARED)
+    (plan_dir / "networks.csv").unlink()  # the job's own directory starts empty, as in AWX
+    before = committed.read_bytes()
+
+    monkeypatch.setenv("ANSIBLE_SHOW_CUSTOM_STATS", "true")  # the default callback prints them as JSON
+    run = bed.playbook("networks", "-e", bed.discovery, "-e", f"acs_existing_networks={committed}")
+    assert run.rc == 0, run.output[-3000:]
+    custom = run.output[run.output.index("\tRUN: ") + len("\tRUN: ") :]
+    stats = json.JSONDecoder().raw_decode(custom)[0]["acs_networks"]
+    assert stats["csv"] == (plan_dir / "networks.csv").read_text()
+    row = next(r for r in csv.DictReader(io.StringIO(stats["csv"])) if r["vlan"] == "500")
+    assert (row["type"], row["gateway"], row["start_ip"], row["create"]) == ("Shared", "10.55.0.1", "10.55.0.10", "yes")
+    assert committed.read_bytes() == before
+
+    missing = bed.playbook("networks", "-e", bed.discovery, "-e", f"acs_existing_networks={committed}.gone")
+    assert missing.rc != 0
+    assert f"acs_existing_networks: {committed}.gone does not exist. Fix: give the path" in missing.output
