@@ -105,7 +105,8 @@ def _host(host: dict[str, Any]) -> dict[str, Any]:
 def fetch_owner_accounts(client: Any, owners: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
     """The rows of the owner accounts plans name, as ``(account name, domain id)`` pairs: one
     listAccounts call per distinct pair. A domain given by name is resolved elsewhere; here only an id
-    can be sent (CloudStack refuses a name as domainid), so such a pair is skipped, not guessed.
+    can be sent (CloudStack refuses a name as domainid), so such a pair is skipped, not guessed. An
+    account that is not there is a row without an id, so the planner can say so.
     """
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
@@ -117,7 +118,23 @@ def fetch_owner_accounts(client: Any, owners: Iterable[tuple[str, str]]) -> list
         # listAccounts matches the name exactly (QueryManagerImpl.searchForAccountsInternal, Op.EQ) but the
         # database collation may ignore case; keep the rows whose name is the one asked for
         found = client.list_all("listAccounts", name=key[0], domainid=key[1], listall=True)
-        rows += [_account(row) for row in found if str(row.get("name", "")).lower() == key[0].lower()]
+        # a project's own account (accounttype 5) is not an owner finalyzeAccountId accepts by name
+        named = [
+            _account(row)
+            for row in found
+            if str(row.get("name", "")).lower() == key[0].lower() and str(row.get("accounttype")) != "5"
+        ]
+        rows += named or [{"id": None, "name": key[0], "domainid": key[1], "state": None}]
+    return rows
+
+
+def fetch_owner_projects(client: Any, project_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The rows (id, name, state) of the projects plans name by id: one listProjects call per project.
+    A project name was already turned into an id by the lookup that found it."""
+    rows: list[dict[str, Any]] = []
+    for project_id in sorted({str(p).strip().lower() for p in project_ids if is_uuid(str(p).strip())}):
+        found = client.list_all("listProjects", id=project_id, listall=True)
+        rows += [{key: row.get(key) for key in ("id", "name", "state")} for row in found]
     return rows
 
 

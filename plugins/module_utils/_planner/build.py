@@ -97,6 +97,7 @@ def _owner_params(wishes: Wishes, catalog: Catalog, findings: Findings) -> dict[
             domainid=wishes.domainid,
             projectid=wishes.projectid,
             account_row=catalog.account(wishes.account, wishes.domainid) if wishes.account else None,
+            project_row=catalog.project(wishes.projectid) if wishes.projectid else None,
         )
     )
     params = {"account": wishes.account, "domainid": wishes.domainid, "projectid": wishes.projectid}

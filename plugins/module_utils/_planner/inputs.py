@@ -45,6 +45,7 @@ class Catalog:
     clusters: list[dict[str, Any]] = field(default_factory=list)
     # the owner accounts the plans name (listAccounts by name and domain), for owner_account_inactive
     accounts: list[dict[str, Any]] = field(default_factory=list)
+    projects: list[dict[str, Any]] = field(default_factory=list)  # listProjects by id, for project_inactive
     cloudstack_version: str = ""
     agent_version: str = ""
 
@@ -61,6 +62,10 @@ class Catalog:
         return next(
             (a for a in self.accounts if (text(a.get("name")).lower(), text(a.get("domainid")).lower()) == key), None
         )
+
+    def project(self, project_id: str) -> dict[str, Any] | None:
+        wanted = text(project_id).lower()
+        return next((p for p in self.projects if wanted and text(p.get("id")).lower() == wanted), None)
 
     def cluster(self, cluster_id: Any) -> dict[str, Any] | None:
         """The cluster row, or None when clusters were not fetched (the cluster rule is then skipped)."""
@@ -114,6 +119,7 @@ def parse_catalog(raw: Mapping[str, Any] | Catalog | None) -> Catalog:
         hosts=_rows(raw, "hosts", "host"),
         clusters=_rows(raw, "clusters", "cluster"),
         accounts=_rows(raw, "accounts", "account"),
+        projects=_rows(raw, "projects", "project"),
         cloudstack_version=text(raw.get("cloudstack_version")),
         agent_version=text(raw.get("agent_version")),
     )

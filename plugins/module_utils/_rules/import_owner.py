@@ -70,6 +70,17 @@ ACCOUNT_OVERRIDES_PROJECT = Rule(
     cloudstack_text="",
     fix="give either account and domain, or project",
 )
+# AccountManagerImpl.finalyzeAccountId: getActiveAccountByName finds no account of that name in that domain
+# (or finds a project's own account), all releases
+OWNER_ACCOUNT_NOT_FOUND = Rule(
+    code="owner_account_not_found",
+    kind=SERVER_REJECTION,
+    title="no account of that name in that domain",
+    apis=IMPORTS,
+    sources=(FINALYZE,),
+    cloudstack_text="Unable to find account by name %s in domain with specified id",
+    fix="name an existing account of that domain (listAccounts domainid=<domain id>), or give a project instead",
+)
 OWNER_ACCOUNT_INACTIVE = Rule(
     code="owner_account_inactive",
     kind=SERVER_REJECTION,
@@ -186,6 +197,7 @@ RULES = (
     ACCOUNT_WITHOUT_DOMAIN,
     DOMAIN_WITHOUT_ACCOUNT,
     ACCOUNT_OVERRIDES_PROJECT,
+    OWNER_ACCOUNT_NOT_FOUND,
     OWNER_ACCOUNT_INACTIVE,
     PROJECT_INACTIVE,
     TEMPLATE_REQUIRED_KVM,
@@ -209,7 +221,11 @@ def owner_findings(
     project_row: Mapping[str, Any] | None = None,
     subject: str = "",
 ) -> list[Finding]:
-    """Owner parameters and state, as finalyzeAccountId and basicParametersCheckForImportInstance see them."""
+    """Owner parameters and state, as finalyzeAccountId and basicParametersCheckForImportInstance see them.
+
+    ``account_row`` / ``project_row``: None when not looked up (the state is then not judged); an account
+    row without an id stands for an account that was looked up and not found.
+    """
     found: list[Finding] = []
     if account and not domainid:
         found.append(
@@ -229,7 +245,18 @@ def owner_findings(
                 subject=subject,
             )
         )
-    if account_row is not None and str(account_row.get("state", "enabled")).lower() != "enabled":
+    if account_row is not None and not account_row.get("id"):  # looked up, not found
+        found.append(
+            find(
+                OWNER_ACCOUNT_NOT_FOUND,
+                "account",
+                f"no account '{account}' in domain {domainid}",
+                version,
+                subject=subject,
+                value=account,
+            )
+        )
+    elif account_row is not None and str(account_row.get("state", "enabled")).lower() != "enabled":
         state = account_row.get("state")
         found.append(
             find(
@@ -241,7 +268,8 @@ def owner_findings(
                 value=account_row.get("name") or account,
             )
         )
-    if project_row is not None and str(project_row.get("state", "Active")) != "Active":
+    # finalyzeAccountId reads the project only when no account is given
+    if not account and project_row is not None and str(project_row.get("state", "Active")) != "Active":
         state = project_row.get("state")
         found.append(
             find(

@@ -38,6 +38,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog imp
     ZoneCatalog,
     fetch_network_usage,
     fetch_owner_accounts,
+    fetch_owner_projects,
     fetch_zone_catalog,
     planned_network_ids,
 )
@@ -108,6 +109,7 @@ class ImportEngine:
         self.clusters: dict[str, dict[str, Any]] = {}
         self.catalogs: dict[str, ZoneCatalog] = {}
         self.owner_accounts: dict[tuple[str, str], list[dict[str, Any]]] = {}  # per (account, domain id)
+        self.owner_projects: dict[str, list[dict[str, Any]]] = {}  # per project id
         self.locks: list[int] = []
 
     def run(self) -> list[VmRun]:
@@ -258,7 +260,13 @@ class ImportEngine:
         owner = (wishes.account, wishes.domainid)
         if wishes.account and owner not in self.owner_accounts:  # its state judges owner_account_inactive
             self.owner_accounts[owner] = fetch_owner_accounts(self.client, [owner])
-        planner_catalog = {**catalog.as_planner_input(), "accounts": self.owner_accounts.get(owner, [])}
+        if wishes.projectid and wishes.projectid not in self.owner_projects:  # its state: project_inactive
+            self.owner_projects[wishes.projectid] = fetch_owner_projects(self.client, [wishes.projectid])
+        planner_catalog = {
+            **catalog.as_planner_input(),
+            "accounts": self.owner_accounts.get(owner, []),
+            "projects": self.owner_projects.get(wishes.projectid, []),
+        }
         plan = build_import_plan(instance, wishes, planner_catalog, cluster_id=clusterid, zone_id=zoneid)
         if plan.ok:
             # What is on the networks the plan chose (one call each): MACs, IPs and names in use, and a Shared

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import (
     fetch_network_usage,
     fetch_owner_accounts,
+    fetch_owner_projects,
     fetch_zone_catalog,
     planned_network_ids,
 )
@@ -259,15 +260,13 @@ def plan_all(
         zone_id = str(rec["zone_id"] or "")
         if zone_id and zone_id not in catalogs and client is not None:
             catalogs[zone_id] = fetch_zone_catalog(client, zone_id).as_planner_input()
-    owners = {
-        (owner.account, owner.domainid)
-        for owner in (Wishes.from_mapping({**defaults, **wishes(row)}) for row in [{}, *overrides.values()])
-        if owner.account
-    }
-    if owners and client is not None:  # the owner accounts' state judges owner_account_inactive
-        accounts = fetch_owner_accounts(client, sorted(owners))
+    owners = [Wishes.from_mapping({**defaults, **wishes(row)}) for row in [{}, *overrides.values()]]
+    accounts = sorted({(owner.account, owner.domainid) for owner in owners if owner.account})
+    projects = {owner.projectid for owner in owners if owner.projectid}
+    if (accounts or projects) and client is not None:  # their state judges owner_account_inactive, project_inactive
+        rows = {"accounts": fetch_owner_accounts(client, accounts), "projects": fetch_owner_projects(client, projects)}
         for catalog in catalogs.values():
-            catalog["accounts"] = accounts
+            catalog.update(rows)
     used: dict[str, list[str]] = {}
     for second_pass in (False, True):
         for rec in records:

@@ -238,6 +238,22 @@ def list_accounts(sim: Simulator, caller: dict[str, Any], p: Parsed) -> list[dic
     return [public(a) for a in _name(_filter(sim.store.all("account"), p, "id", "domainid"), p)]
 
 
+# ListProjectsCmd: id (uuid), name (QueryManagerImpl.listProjectsInternal filters it with Op.EQ) and
+# state; the response carries each project's state, which the import's owner check reads
+# (AccountManagerImpl.finalyzeAccountId refuses a project that is not Active).
+@command(
+    "listProjects",
+    list_key="project",
+    admin_only=False,
+    params={"id": Param("uuid", "project"), "name": Param(), "state": Param(), "listall": Param("boolean")},
+)
+def list_projects(sim: Simulator, caller: dict[str, Any], p: Parsed) -> list[dict[str, Any]]:
+    items = _name(_filter(sim.store.all("project"), p, "id"), p)
+    if p.get("state"):
+        items = [i for i in items if str(i.get("state", "")).lower() == str(p.get("state")).lower()]
+    return [public(i) for i in items]
+
+
 @command("queryAsyncJobResult", admin_only=False, params={"jobid": Param("uuid", "job", required=True)})
 def query_async_job_result(sim: Simulator, caller: dict[str, Any], p: Parsed) -> dict[str, Any]:
     return job_response(p.entities["jobid"], sim.has("job_msname"))

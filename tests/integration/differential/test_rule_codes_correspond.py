@@ -95,7 +95,6 @@ SIMULATOR_ONLY = {
         (
             "caller_not_root_admin",
             "cluster_not_found_or_unsupported",
-            "owner_account_not_found",
             "project_not_found",
             "service_offering_not_found",
             "template_not_found",

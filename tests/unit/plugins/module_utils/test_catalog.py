@@ -18,6 +18,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog imp
     fetch_macs_in_use,
     fetch_network_usage,
     fetch_owner_accounts,
+    fetch_owner_projects,
     fetch_zone_catalog,
     planned_network_ids,
 )
@@ -27,6 +28,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client impo
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import (
     find_cluster,
     find_domain,
+    find_project,
     find_zone,
     is_uuid,
 )
@@ -210,4 +212,21 @@ def test_owner_accounts_are_fetched_once_per_account_and_domain_id(sim, client) 
     assert rows == [{"id": admin["id"], "name": admin["name"], "domainid": admin["domainid"], "state": "enabled"}]
     # the same account twice (case aside) is one call; a domain given by name is not sent (CloudStack wants an id)
     assert [c["command"] for c in client.api_calls] == ["listAccounts"]
-    assert fetch_owner_accounts(client, [("nobody", admin["domainid"])]) == []
+    missing = fetch_owner_accounts(client, [("nobody", admin["domainid"])])
+    assert missing == [{"id": None, "name": "nobody", "domainid": admin["domainid"], "state": None}]
+
+
+def test_owner_projects_are_read_by_id_with_their_state(tmp_path) -> None:
+    seed = embedded_seed()
+    seed["projects"] = [{"name": "web", "state": "Suspended"}, {"name": "db"}]
+    simulator = make_sim(tmp_path, seed)
+    try:
+        client = make_client(simulator)
+        web = simulator.store.first("project", name="web")
+        rows = fetch_owner_projects(client, [web["id"], web["id"].upper(), "not-a-uuid"])
+        assert rows == [{"id": web["id"], "name": "web", "state": "Suspended"}]
+        assert [c["command"] for c in client.api_calls] == ["listProjects"]
+        # the project lookup by name (module option project) works against the same command
+        assert find_project(client, "db")["name"] == "db"
+    finally:
+        simulator.close()

@@ -156,14 +156,30 @@ def test_a_cluster_that_is_not_enabled_is_refused_from_4_19_2_and_4_20_1() -> No
 
 def test_an_owner_account_that_is_not_enabled_is_refused_when_its_row_was_fetched() -> None:
     owner = {**WISHES, "account": "ops", "domainid": "d-1"}
-    disabled = catalog(accounts=[{"name": "OPS", "domainid": "D-1", "state": "disabled"}])
+    disabled = catalog(accounts=[{"id": "a-1", "name": "OPS", "domainid": "D-1", "state": "disabled"}])
     result = plan(instance(), disabled, owner)
     assert codes(result) == ["owner_account_inactive"]
     assert "account 'OPS' is disabled" in result.problems[0].message
-    enabled = catalog(accounts=[{"name": "ops", "domainid": "d-1", "state": "enabled"}])
+    enabled = catalog(accounts=[{"id": "a-1", "name": "ops", "domainid": "d-1", "state": "enabled"}])
     assert codes(plan(instance(), enabled, owner)) == []
     # another domain's account of the same name, or no row fetched: the state is not judged
-    assert (
-        codes(plan(instance(), catalog(accounts=[{"name": "ops", "domainid": "d-2", "state": "locked"}]), owner)) == []
-    )
+    other_domain = [{"id": "a-2", "name": "ops", "domainid": "d-2", "state": "locked"}]
+    assert codes(plan(instance(), catalog(accounts=other_domain), owner)) == []
     assert codes(plan(instance(), catalog(), owner)) == []
+    # looked up and not there (a row without an id)
+    missing = catalog(accounts=[{"id": None, "name": "ops", "domainid": "d-1", "state": None}])
+    assert codes(plan(instance(), missing, owner)) == ["owner_account_not_found"]
+
+
+def test_a_project_that_is_not_active_is_refused_unless_an_account_owns_the_vm() -> None:
+    suspended = catalog(projects=[{"id": "p-1", "name": "web", "state": "Suspended"}])
+    result = plan(instance(), suspended, {**WISHES, "projectid": "P-1"})
+    assert codes(result) == ["project_inactive"]
+    assert "project 'web' is Suspended" in result.problems[0].message
+    assert (
+        codes(plan(instance(), catalog(projects=[{"id": "p-1", "state": "Active"}]), {**WISHES, "projectid": "p-1"}))
+        == []
+    )
+    # finalyzeAccountId reads the account first and never looks at the project
+    with_account = {**WISHES, "projectid": "p-1", "account": "ops", "domainid": "d-1"}
+    assert "project_inactive" not in codes(plan(instance(), suspended, with_account))

@@ -144,13 +144,26 @@ SERVER_CASES = [
     ServerCase("domain_without_account", V22, owner, {"domainid": "d1"}),
     ServerCase("account_overrides_project", V22, owner, {"account": "ops", "domainid": "d1", "projectid": "p1"}),
     ServerCase(
-        "owner_account_inactive", V22, owner, {"account": "ops", "domainid": "d1", "account_row": {"state": "disabled"}}
+        "owner_account_inactive",
+        V22,
+        owner,
+        {"account": "ops", "domainid": "d1", "account_row": {"id": "a1", "state": "disabled"}},
+    ),
+    ServerCase(
+        "owner_account_not_found", V22, owner, {"account": "ops", "domainid": "d1", "account_row": {"id": None}}
+    ),
+    ServerCase(
+        "owner_account_not_found",
+        V19_0,
+        owner,
+        {"account": "ops", "domainid": "d1", "account_row": {"id": "a1", "state": "enabled"}},
+        False,
     ),
     ServerCase(
         "owner_account_inactive",
         V22,
         owner,
-        {"account": "ops", "domainid": "d1", "account_row": {"state": "enabled"}},
+        {"account": "ops", "domainid": "d1", "account_row": {"id": "a1", "state": "enabled"}},
         False,
     ),
     ServerCase("project_inactive", V22, owner, {"projectid": "p1", "project_row": {"name": "p", "state": "Suspended"}}),
