@@ -8,8 +8,11 @@ SQLite database seeded with the embedded seed, one per release):
 - service offering: getUnmanagedInstanceServiceOffering + validateCustomParameters (``offering_findings`` /
   ``offerings.offering_for_vm``), for the seed's offerings and generated custom ones, VMs and details;
 - NIC address: checkUnmanagedNicIpAndNetworkForImport + getSelectedIpForNicImport (``ip_findings`` /
-  ``nets._check_ip`` then ``nets.select_ip``), on the seed's Shared, Isolated and L2 networks.
-Each judge answers accepted (None) or rejected with a reason (the collection's codes, the simulator's text).
+  ``nets._check_ip`` then ``nets.select_ip``), on the seed's Shared, Isolated and L2 networks;
+- storage pool of a listed disk: getStoragePool (``import_pools.match_pool`` / ``pools.find_pool``), on the
+  seed's pools plus ``EXTRA_POOLS``, with the disk offering's storage tags.
+Each judge answers accepted (None) or rejected with a reason (the collection's codes, the simulator's text); for
+a storage pool, "pool <name>" (the pool chosen) or the reason none is.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from acs_simulator.commands import checks, nets, offerings
+from acs_simulator.commands import checks, nets, offerings, pools
 from acs_simulator.errors import ApiError
 from acs_simulator.params import Parsed
 from acs_simulator.sim import Simulator
 from ansible_collections.acs.ingest.plugins.module_utils._rules.catalogue import IMPORT_UNMANAGED, Finding
 from ansible_collections.acs.ingest.plugins.module_utils._rules.import_network import hostname_findings, ip_findings
 from ansible_collections.acs.ingest.plugins.module_utils._rules.import_offering import offering_findings
+from ansible_collections.acs.ingest.plugins.module_utils._rules.import_pools import match_pool, tags_of
 from ansible_collections.acs.ingest.plugins.module_utils._rules.versions import parse_version
 
 # the catalogue's rules of getUnmanagedInstanceServiceOffering (details_numeric_malformed is judged later, at
@@ -133,6 +137,45 @@ def ip_cases(rng: random.Random, networks: list[str], count: int) -> list[Case]:
     return out
 
 
+POOL_UUID = "0b9a1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
+# more primary storage for the pool cases (zone and cluster ids filled in from the seed). Tags are plain lists
+# without spaces, repeats or tag rules: those edges are not settled between the two sides (see the report).
+EXTRA_POOLS = (
+    {"name": "nfs1", "ipaddress": "10.0.0.5", "path": "/export/primary", "tags": None},
+    {"name": "nfs2", "ipaddress": "10.0.0.6", "path": "/export/primary2", "tags": "ssd", "clusterid": "other"},
+    {"name": "zonewide", "ipaddress": "10.0.0.7", "path": "/mnt/zonewide", "tags": "ssd,fast", "clusterid": None},
+    {"name": "by-uuid", "id": POOL_UUID, "ipaddress": "10.0.0.8", "path": "/mnt/vol-store", "tags": None},
+)
+_DS_HOSTS = ("localhost", "10.0.0.5", "10.0.0.6", "10.0.0.7", "10.0.0.9", None)
+_DS_PATHS = ("/var/lib/acs-ingest-sim/pool1", "/export/primary", "/export/primary2", "/export", "primary2",
+             "/mnt/zonewide", "/mnt", "", None, "/nowhere", "/var/lib/acs-ingest-sim/local-kvm1")  # fmt: skip
+_DS_NAMES = (None, "", POOL_UUID, "pool1", "zonewide")
+
+
+def add_pools(sim: Simulator) -> None:
+    zone, cluster = sim.store.all("zone")[0], sim.store.all("cluster")[0]
+    for extra in EXTRA_POOLS:
+        row = {"zoneid": zone["id"], "clusterid": cluster["id"], "scope": "CLUSTER", "state": "Up",
+               "type": "NetworkFilesystem", "hostid": None, **extra}  # fmt: skip
+        sim.store.put("storagepool", row)
+
+
+def pool_cases(rng: random.Random, count: int) -> list[Case]:
+    out = []
+    for n in range(count):
+        disk = {
+            "id": "0",
+            "label": "vda",
+            "datastoretype": rng.choice(("file", "network", "block", None)),
+            "datastorehost": rng.choice(_DS_HOSTS),
+            "datastorepath": rng.choice(_DS_PATHS),
+            "datastorename": rng.choice(_DS_NAMES),
+        }
+        tags = rng.choice((None, None, "ssd", "ssd,fast", "hdd"))
+        out.append(Case("pool", f"p{n}", {"disk": disk, "tags": tags}))
+    return out
+
+
 # --- judges --------------------------------------------------------------------------------------------
 def collection(case: Case, release: str, sim: Simulator) -> str | None:
     version = parse_version(release)
@@ -144,6 +187,12 @@ def collection(case: Case, release: str, sim: Simulator) -> str | None:
             version, api=IMPORT_UNMANAGED, offering=r["offering"], vm=r["vm"], details=r["details"]
         )
         return _blocking(found, version, OFFERING_CODES)
+    if case.check == "pool":
+        zone, cluster = sim.store.all("zone")[0], sim.store.all("cluster")[0]
+        rows = [p for p in sim.store.all("storagepool") if not p.get("removed")]
+        chosen = match_pool(version, r["disk"], rows, zoneid=zone["id"], clusterid=cluster["id"],
+                            offering_tags=tags_of(r["tags"])).pool  # fmt: skip
+        return f"pool {chosen['name']}" if chosen is not None else "no pool"
     network = sim.store.first("network", name=r["network"])
     ranges = [(row["startip"], row["endip"]) for row in nets.ranges_of(sim, network["id"])]
     found = ip_findings(
@@ -159,6 +208,9 @@ def simulator(case: Case, sim: Simulator) -> str | None:
             checks.hostname_for(sim, Parsed({"hostname": r["hostname"]}), "unused", external=False)
         elif case.check == "offering":
             offerings.offering_for_vm(sim, r["vm"], r["offering"], r["details"])
+        elif case.check == "pool":
+            zone, cluster = sim.store.all("zone")[0], sim.store.all("cluster")[0]
+            return f"pool {pools.find_pool(sim, r['disk'], zone, cluster, r['tags'])['name']}"
         else:
             network = sim.store.first("network", name=r["network"])
             nets._check_ip(sim, "nic0", network, r["ip"])
