@@ -32,7 +32,9 @@ from .vm import _domain, bridge_for, vm_view
 if TYPE_CHECKING:
     from ..sim import Simulator
 
-_MAC = re.compile(r"^([0-9a-f]{1,2}[:.-]){5}[0-9a-f]{1,2}$", re.IGNORECASE)
+# NetUtils.isValidMac (UserVmManagerImpl.validateOrReplaceMacAddress): one separator kind throughout, as
+# importNic's check in nets.py (a mixed "52:54:00-aa:bb:cc" is replaced, not kept)
+_MAC = re.compile(r"^(?:[0-9a-f]{1,2}([-:.]))(?:[0-9a-f]{1,2}\1){4}[0-9a-f]{1,2}$", re.IGNORECASE)
 
 
 def _nics_on(sim: Simulator, network_id: str) -> list[dict[str, Any]]:

@@ -126,10 +126,17 @@ def test_add_nic_refusals_and_addresses(acs_sim: SimHandle, sim_domains) -> None
     assert _vm(acs_sim, vm["id"])["nic"] == []
     # stopped: the NIC is only recorded, with the address asked for on the Shared network
     assert acs_sim.run("stopVirtualMachine", id=vm["id"])["jobstatus"] == 1
+    mixed = "52:54:00-aa:bb:cc"  # separators mixed: not NetUtils.isValidMac, so validateOrReplaceMacAddress replaces it
     ok = acs_sim.run(
-        "addNicToVirtualMachine", virtualmachineid=vm["id"], networkid=ids_["shared-vlan300"], ipaddress="10.30.0.80"
+        "addNicToVirtualMachine",
+        virtualmachineid=vm["id"],
+        networkid=ids_["shared-vlan300"],
+        ipaddress="10.30.0.80",
+        macaddress=mixed,
     )
-    assert ok["jobresult"]["virtualmachine"]["nic"][0]["ipaddress"] == "10.30.0.80"
+    (nic,) = ok["jobresult"]["virtualmachine"]["nic"]
+    assert nic["ipaddress"] == "10.30.0.80"
+    assert nic["macaddress"] != mixed and len(set(nic["macaddress"][2::3])) == 1, nic["macaddress"]
 
 
 def test_a_nic_added_while_stopped_appears_at_the_next_start(acs_sim: SimHandle, sim_domains) -> None:
