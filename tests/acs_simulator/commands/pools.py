@@ -11,6 +11,7 @@ fits only untagged offerings here (README "not modelled").
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from ..errors import invalid_value, server_error
@@ -37,7 +38,9 @@ def pool_fits(pool: dict[str, Any], offering_tags: str | None) -> bool:
         return False
     if rule:
         return False  # TagAsRuleHelper.interpretTagAsRule: JavaScript, not evaluated by the simulator
-    return set(_tags(offering_tags)) <= set(pool_tags)
+    # VolumeApiServiceImpl.doesStoragePoolSupportDiskOfferingTags: CollectionUtils.isSubCollection counts each
+    # tag's repeats, so an offering tagged "ssd,ssd" needs a pool listing "ssd" twice
+    return not Counter(_tags(offering_tags)) - Counter(pool_tags)
 
 
 def root_disk_offering(sim: Simulator, offering: dict[str, Any]) -> dict[str, Any]:

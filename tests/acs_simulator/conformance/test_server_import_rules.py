@@ -509,6 +509,24 @@ def test_storage_tags(bed, version: str) -> None:
         assert fail(sim, "importUnmanagedInstance", **p, migrateallowed="true") == expected
 
 
+@rule("storage_tags_incompatible")
+def test_storage_tags_count_repeats(bed) -> None:
+    # CollectionUtils.isSubCollection: the offering's "ssd,ssd" is not a sub-collection of pool1's one "ssd"
+    def tweak(seed: dict[str, Any]) -> None:
+        seed["zones"][0]["storagepools"][0]["tags"] = "ssd"
+        seed["diskofferings"].append({"name": "ssd-twice", "disksize": 2048, "tags": "ssd,ssd"})
+
+    sim = bed.sim("4.22", tweak)
+    i = ids(sim)
+    p = params(
+        i,
+        "h3s-twodisks",
+        **{"datadiskofferinglist[0].disk": "1", "datadiskofferinglist[0].diskOffering": i["ssd-twice"]},
+    )
+    expected = (530, f"Storage pool for disk vdb(1) with datastore: {POOL} not found in zone ID: {i['zone']}")
+    assert fail(sim, "importUnmanagedInstance", **p) == expected
+
+
 # --- limits ------------------------------------------------------------------------------------------------
 def _user1_limits(**limits: int) -> Any:
     def tweak(seed: dict[str, Any]) -> None:

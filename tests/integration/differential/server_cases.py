@@ -138,8 +138,9 @@ def ip_cases(rng: random.Random, networks: list[str], count: int) -> list[Case]:
 
 
 POOL_UUID = "0b9a1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
-# more primary storage for the pool cases (zone and cluster ids filled in from the seed). Tags are plain lists
-# without spaces, repeats or tag rules: those edges are not settled between the two sides (see the report).
+# more primary storage for the pool cases (zone and cluster ids filled in from the seed). No tag rules (the
+# JavaScript of TagAsRuleHelper: the catalogue says "cannot tell", the simulator "does not fit") and no spaces
+# (createDiskOffering/createStoragePool store tags trimmed, StringUtils.cleanupTags).
 EXTRA_POOLS = (
     {"name": "nfs1", "ipaddress": "10.0.0.5", "path": "/export/primary", "tags": None},
     {"name": "nfs2", "ipaddress": "10.0.0.6", "path": "/export/primary2", "tags": "ssd", "clusterid": "other"},
@@ -171,7 +172,7 @@ def pool_cases(rng: random.Random, count: int) -> list[Case]:
             "datastorepath": rng.choice(_DS_PATHS),
             "datastorename": rng.choice(_DS_NAMES),
         }
-        tags = rng.choice((None, None, "ssd", "ssd,fast", "hdd"))
+        tags = rng.choice((None, None, "ssd", "ssd,fast", "hdd", "ssd,ssd"))
         out.append(Case("pool", f"p{n}", {"disk": disk, "tags": tags}))
     return out
 
