@@ -186,7 +186,7 @@ def awx(tmp_path: Path) -> Awx:
     bed.sim.stop()
 
 
-def test_discover_validate_import_rerun_as_awx_jobs(awx: Awx) -> None:
+def test_discover_validate_import_rerun_fixups_as_awx_jobs(awx: Awx) -> None:
     secret = awx.bed.sim.api_secret
     names = [vm_name(i) for i in range(VMS)]
 
@@ -241,7 +241,15 @@ def test_discover_validate_import_rerun_as_awx_jobs(awx: Awx) -> None:
     assert {vm["outcome"] for vm in rerun.artifact_data["acs_import_report"]["vms"]} == {"already managed"}
     assert len(awx.bed.managed()) == VMS
 
-    for step in (first_sync, discover, validate, imported, rerun):
+    # fix-ups read the committed plan from the job's project checkout (/runner/project in AWX)
+    checkout = awx.base / f"{awx.steps + 1:02d}-fixups" / "project"
+    fixups = awx.job("fixups", {"acs_fixups_plan": str(checkout / "plans" / "plan.csv")})
+    assert fixups.rc == 0, fixups.stdout[-3000:]
+    outcomes = fixups.artifact_data["acs_fixups"]  # "ok": nothing to fix, restart offered (not done)
+    assert sorted(o["vm"] for o in outcomes) == names
+    assert {(o["outcome"], o["needs_restart"], o["restarted"]) for o in outcomes} == {("ok", "console", False)}
+
+    for step in (first_sync, discover, validate, imported, rerun, fixups):
         assert secrets_outside_command(step.pdd, secret) == [], step.pdd
         command = step.pdd / "artifacts" / ("sync" if "sync" in step.pdd.name else "job") / "command"
         assert stat.S_IMODE(command.stat().st_mode) == 0o600
