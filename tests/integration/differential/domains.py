@@ -142,14 +142,24 @@ TRIGGERS: dict[str, tuple[Trigger, ...]] = {
     "metadata_shadows_element": (
         _top("<metadata><app xmlns='urn:example:app'><cputune><shares>7</shares></cputune></app></metadata>"),
         _top("<metadata><app xmlns='urn:example:app'><os><loader type='pflash'>/x</loader></os></app></metadata>"),
+        # the first <devices> anywhere is the metadata's: the real disks and NICs are never read
+        _top("<metadata><app xmlns='urn:example:app'><devices><disk type='file'/></devices></app></metadata>"),
+        # a prefixed element is not <cpu> to a DOM that is not namespace-aware (the qualified name is app:cpu)
+        _top("<metadata><app:cpu xmlns:app='urn:example:app'><app:topology sockets='x'/></app:cpu></metadata>"),
     ),
     "cputune_missing": (_attr("cputune", ""),),
     "cputune_value_empty": (_attr("cputune", "<cputune><shares/></cputune>"),),
     "cputune_value_invalid": (
         _attr("cputune", "<cputune><shares>abc</shares></cputune>"),
         _attr("cputune", "<cputune><shares>1024</shares><period>99999999999</period></cputune>"),
+        _attr("cputune", "<cputune><shares><!-- tuned -->1024</shares></cputune>"),  # the comment is the first child
+        _attr("cputune", "<cputune><shares> 1024</shares></cputune>"),  # Integer.parseInt does not trim
     ),
-    "cpuspeed_from_shares": (_attr("cputune", "<cputune><shares>333</shares><quota>-1</quota></cputune>"),),
+    "cpuspeed_from_shares": (
+        _attr("cputune", "<cputune><shares>333</shares><quota>-1</quota></cputune>"),
+        _attr("cputune", "<cputune><shares><![CDATA[512]]></shares></cputune>"),
+        _attr("cputune", "<cputune><shares>+0777</shares></cputune>"),
+    ),
     "cpuspeed_zero_running_vcpus": (_attr("vcpus", 0),),
     "domain_not_running": (_attr("active", False),),
     "memory_int_overflow": (_attr("memory_kib", 2**31 + 4096), _attr("memory_kib", 2**32 + 1048576)),
