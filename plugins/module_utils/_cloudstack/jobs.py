@@ -21,10 +21,8 @@ Rules, the same for import (one VM or many), unmanage and external import:
 - **A failed job goes round once more** only when its ticket's ``retry_once`` says so (import: an
   unexplained 530 while the VM is still unmanaged), with a fresh id.
 - **Cheap polling at scale.** With several flights of one command in the air, one listAsyncJobs
-  per poll round replaces a queryAsyncJobResult per flight: it lists only the jobs still in
-  progress (the view hides jobs whose ``removed`` is set, which ``AsyncJobManagerImpl.
-  completeAsyncJob`` sets on completion; ``QueryManagerImpl.searchForAsyncJobsInternal``, 4.19-4.22),
-  so a flight missing from it is done and one query fetches its result.
+  per poll round replaces a queryAsyncJobResult per flight, on a schedule that expects the next
+  completions (``job_sweep.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +34,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.client import RETRYABLE_STATUS
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.job_sweep import (
+    JobSweep,
+    jobs_in_flight,
+    transient,
+)
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.waiter import JOB_IN_PROGRESS, Backoff, job_outcome
 from ansible_collections.acs.ingest.plugins.module_utils._core.context import RunContext
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
@@ -47,29 +49,13 @@ from ansible_collections.acs.ingest.plugins.module_utils._core.errors import (
 )
 from ansible_collections.acs.ingest.plugins.module_utils._core.protocols import CallRecord, CloudStackApi, JournalSlot
 
-# The command class CloudStack records as a job's ``cmd`` (ApiServer.queueCommand stores
-# cmdObj.getClass().getName()); listAsyncJobs' keyword is matched against it with LIKE.
-JOB_CLASSES = {
-    "importUnmanagedInstance": "ImportUnmanagedInstanceCmd",
-    "importVm": "ImportVmCmd",
-    "unmanageVirtualMachine": "UnmanageVMInstanceCmd",
-}
 Item = TypeVar("Item")
 Result = TypeVar("Result")
-SWEEP_FROM = 4  # flights of one command from which a listAsyncJobs sweep is cheaper than a query each
-PAGE_SIZE = 500
 
 
 def new_job_id() -> str:
     """A job id CloudStack accepts as ``customjobid``: lower-case UUID (UUIDManagerImpl.IsUuidFormat)."""
     return str(uuid.uuid4())
-
-
-def transient(error: AcsIngestError) -> bool:
-    """Worth asking again later: the server was unreachable or answered 5xx."""
-    if isinstance(error, CloudStackConnectionError):
-        return True
-    return isinstance(error, CloudStackApiError) and error.errorcode in RETRYABLE_STATUS
 
 
 class NoSlot:
@@ -151,30 +137,6 @@ def look_up(client: CloudStackApi, command: str, jobid: str) -> JobStatus:
     return JobStatus(jobid, "succeeded", result or {})
 
 
-def jobs_in_flight(client: CloudStackApi, command: str) -> list[dict[str, Any]] | None:
-    """This account's jobs of ``command`` still in progress (listAsyncJobs); None if it cannot tell."""
-    keyword = JOB_CLASSES.get(command)
-    if keyword is None:
-        return None
-    try:
-        jobs = _list_jobs(client, keyword, record=True)
-    except AcsIngestError:
-        return None
-    return [job for job in jobs if int(job.get("jobstatus", 0)) == JOB_IN_PROGRESS]
-
-
-def _list_jobs(client: CloudStackApi, keyword: str, *, record: bool) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    page = 1
-    while True:
-        body = client.call("listAsyncJobs", record=record, keyword=keyword, page=page, pagesize=PAGE_SIZE)
-        chunk = list(body.get("asyncjobs") or [])
-        items.extend(chunk)
-        if len(chunk) < PAGE_SIZE or len(items) >= int(body.get("count", len(items))):
-            return items
-        page += 1
-
-
 @dataclass
 class _Flight:
     ticket: JobTicket
@@ -198,10 +160,11 @@ class JobWindow:
         # CloudStack's job slots waiting a second.
         self.parallel = max(1, parallel)
         self._pool: ThreadPoolExecutor | None = None
-        self.sweeps_work = True  # until listAsyncJobs fails for good or misses a running job
-        self._sweep_record: CallRecord | None = None
-        self._next_sweep: float | None = None
-        self._sweep_intervals: Iterator[float] | None = None
+        self.sweep = JobSweep(client)
+
+    @property
+    def sweeps_work(self) -> bool:
+        return self.sweep.works
 
     def run_one(self, ticket: JobTicket) -> JobOutcome:
         return self.run([ticket])[0]
@@ -264,20 +227,16 @@ class JobWindow:
         return list(self._pool.map(action, items))
 
     def _sweep_keyword(self, inflight: list[_Flight]) -> str | None:
-        """The listAsyncJobs keyword when one sweep should poll every flight, else None."""
-        commands = {f.ticket.command for f in inflight}
-        if not self.sweeps_work or len(inflight) < SWEEP_FROM or len(commands) != 1:
-            return None
-        return JOB_CLASSES.get(next(iter(commands)))
+        return self.sweep.keyword({f.ticket.command for f in inflight}, len(inflight))
 
     def _wake(self, inflight: list[_Flight]) -> float:
         """When the next poll round is due: the sweep's cadence, or the earliest flight's own schedule."""
         if self._sweep_keyword(inflight) is None:
-            self._next_sweep = None
+            self.sweep.next_due = None
             return min(f.next_poll for f in inflight)
-        if self._next_sweep is None:
-            self._next_sweep = min(f.next_poll for f in inflight)
-        return min(self._next_sweep, min(f.deadline for f in inflight))
+        if self.sweep.next_due is None:
+            self.sweep.next_due = min(f.next_poll for f in inflight)
+        return min(self.sweep.next_due, min(f.deadline for f in inflight))
 
     # --- starting ---------------------------------------------------------------------------
     def _start(self, ticket: JobTicket) -> _Flight | JobOutcome:
@@ -330,7 +289,8 @@ class JobWindow:
             now = self.clock()
             due = [f for f in inflight if f.next_poll <= now]
             return [(f, o) for f, o in zip(due, self._each(self._poll, due), strict=True) if o is not None]
-        running = self._sweep(keyword)
+        sent = self.clock()
+        running = self.sweep.running(keyword)
         now = self.clock()
         done: list[tuple[_Flight, JobOutcome]] = []
         gone = [] if running is None else [f for f in inflight if f.jobid not in running]
@@ -340,28 +300,13 @@ class JobWindow:
         for flight, outcome in zip(gone, self._each(self._poll, gone), strict=True):
             if outcome is None or outcome.state == "pending":
                 # Not listed, yet running: the listing does not show our jobs; stop trusting it.
-                self.sweeps_work = False
+                self.sweep.works = False
             if outcome is not None:
                 done.append((flight, outcome))
-        # The sweep's cadence follows the poll backoff, from the start again whenever a job ended:
-        # while jobs keep finishing they are noticed within poll_interval.
-        if done or self._sweep_intervals is None:
-            self._sweep_intervals = inflight[0].ticket.timing.backoff.intervals()
-        self._next_sweep = self.clock() + next(self._sweep_intervals)
+        # Timed from the listing, not from the queries after it: a round that ended is bracketed by
+        # the listing that saw it running (sent) and the one that saw it gone (answered).
+        self.sweep.schedule(sent, now, inflight[0].ticket.timing.backoff, restart=bool(done), gone=bool(gone))
         return done
-
-    def _sweep(self, keyword: str) -> set[str] | None:
-        """Ids of this account's jobs still in progress; None when the listing failed this round."""
-        if self._sweep_record is None:
-            self._sweep_record = self.client.poll_record("listAsyncJobs", keyword=keyword)
-        self._sweep_record.polls += 1
-        try:
-            jobs = _list_jobs(self.client, keyword, record=False)  # counted on the sweep record
-        except AcsIngestError as error:
-            if not transient(error):
-                self.sweeps_work = False  # e.g. an API server that does not offer the command
-            return None
-        return {str(job.get("jobid")) for job in jobs if int(job.get("jobstatus", 0)) == JOB_IN_PROGRESS}
 
     def _poll(self, flight: _Flight) -> JobOutcome | None:
         """One queryAsyncJobResult; an outcome when the flight is over, else None (polled again later)."""
