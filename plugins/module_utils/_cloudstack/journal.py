@@ -41,6 +41,7 @@ class JobJournal:
     def __init__(self, directory: str | None, endpoint: str) -> None:
         self.directory = Path(os.path.expanduser(directory or DEFAULT_JOURNAL_DIR))
         self.endpoint = endpoint
+        self._locked: dict[int, Path] = {}  # lock descriptors this process holds, and their files
 
     def _path(self, operation: str, key: str) -> Path:
         digest = hashlib.sha256(f"{self.endpoint}\n{operation}\n{key}".encode()).hexdigest()[:32]
@@ -90,14 +91,22 @@ class JobJournal:
         None while another live process holds it. The kernel drops the lock when its holder exits,
         however it exits, so a killed run never blocks the next one."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        _room_for_one_more_file()
-        fd = os.open(self._path(operation, key).with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        path = self._path(operation, key).with_suffix(".lock")
+        for _attempt in range(3):
+            _room_for_one_more_file()
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return None
+            if _still_linked(fd, path):
+                self._locked[fd] = path
+                return fd
+            # ``unlock`` removed the file between our open and our flock: this lock guards a file no
+            # one else can open any more. Take the lock on the path as it is now.
             os.close(fd)
-            return None
-        return fd
+        return None  # removed under us again and again: treat it as busy, the caller retries later
 
     def lock_all(
         self,
@@ -132,8 +141,16 @@ class JobJournal:
             ctx.sleep(min(interval, left))
         return locks, waiting
 
-    @staticmethod
-    def unlock(fd: int) -> None:
+    def unlock(self, fd: int) -> None:
+        """Release a lock and remove its file, so lock files do not pile up, one per VM ever imported.
+
+        Safe because the file is removed while the lock is still held, and ``try_lock`` keeps a lock
+        only when the path still names the file it locked: a process that opened the file before it
+        was removed gets the lock after we close, sees the path gone or new, and locks the path
+        afresh. So two live processes never hold locks for one object, even across a removal."""
+        path = self._locked.pop(fd, None)
+        if path is not None:
+            path.unlink(missing_ok=True)
         os.close(fd)  # closing the descriptor releases the flock
 
     def slot(self, operation: str, key: str, **extra: Any) -> LocalSlot:
@@ -151,6 +168,16 @@ class JobJournal:
             if isinstance(entry, dict) and entry.get("endpoint") == self.endpoint and entry.get("jobid"):
                 found.add(str(entry["jobid"]))
         return found
+
+
+def _still_linked(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the file open as ``fd`` (not removed, nor removed and created again)."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
 
 def _room_for_one_more_file() -> None:
