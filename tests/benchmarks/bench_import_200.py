@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import math
 import os
 import resource
@@ -33,6 +34,7 @@ from test_playbooks_bed import Bed, make_bed  # noqa: E402
 
 JOB_SECONDS = 5.0
 SERVER_CONCURRENCY = 20
+IMPORT_TASK = "Import the VMs of each wave"
 
 
 def children_cpu() -> float:
@@ -56,6 +58,22 @@ def mark_baseline_rows(bed: Bed, baseline: int) -> list[dict[str, str]]:
     writer.writerows(rows)
     path.write_text(out.getvalue())
     return rows[len(rows) - baseline :]
+
+
+def phases(events_file: Path, launched: float, wall: float, engine: float) -> list[tuple[str, float]]:
+    """Where the playbook's wall time went, from the bench_phases callback's task times (time.monotonic)."""
+    events = [json.loads(line) for line in events_file.read_text().splitlines()]
+    started = next(e["t"] for e in events if e["event"] == "playbook_start")
+    task = [e["t"] for e in events if e["name"] == IMPORT_TASK and e["event"] in ("task_start", "task_end")]
+    stats = next(e["t"] for e in events if e["event"] == "stats")
+    return [
+        ("start-up (python, ansible, inventory plugin)", started - launched),
+        ("tasks before the import task", task[0] - started),
+        ("import task: module start, result handling", task[-1] - task[0] - engine),
+        ("import task: engine, first call to last VM done", engine),
+        ("tasks after the import task (report)", stats - task[-1]),
+        ("exit", launched + wall - stats),
+    ]
 
 
 def run_baseline(bed: Bed, rows: list[dict[str, str]]) -> float:
@@ -113,6 +131,13 @@ def main() -> int:
         ):
             if value is not None:
                 overrides += ["-e", f"{var}={value}"]
+        events_file = work / "phases.jsonl"
+        os.environ.update(
+            ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).resolve().parent / "callback_plugins"),
+            ANSIBLE_CALLBACKS_ENABLED="bench_phases",
+            BENCH_PHASES_FILE=str(events_file),
+        )
+        launched = time.monotonic()
         run = bed.playbook(args.playbook, *overrides, timeout=1800)  # fmt: skip
         cpu = children_cpu() - cpu_before
         requests_after = api_calls(bed)
@@ -120,7 +145,11 @@ def main() -> int:
             summary = (bed.directory / "acs-report" / "import-summary.txt").read_text().splitlines()
             bad = [line for line in summary[1:] if " imported " not in line]
             raise SystemExit(f"import failed: {summary[0]}\n" + "\n".join(bad[:20]))
-        totals = bed.report()["totals"]
+        report = bed.report()
+        totals = report["totals"]
+        # duration_s: from the engine's start to the VM's result
+        engine = max((float(vm.get("duration_s") or 0.0) for vm in report.get("vms", [])), default=0.0)
+        breakdown = phases(events_file, launched, run.seconds, engine)
         calls = {k: requests_after.get(k, 0) - requests_before.get(k, 0) for k in requests_after}
         # Job status polls: a query per job, or one job listing per round for many jobs in flight.
         queries = calls.pop("queryAsyncJobResult", 0)
@@ -148,6 +177,9 @@ def main() -> int:
         f"listAsyncJobs {listings})"
     )
     print(f"controller CPU per VM:        {cpu / n:.3f} s  ({cpu:.1f} s total, ansible-playbook and its forks)")
+    print("where the wall time went:")
+    for label, seconds in breakdown:
+        print(f"  {label:<48} {seconds:5.1f} s")
     return 0
 
 
