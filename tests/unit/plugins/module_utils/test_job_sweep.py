@@ -45,7 +45,7 @@ def test_a_steady_stream_of_completions_keeps_the_backoff_cadence() -> None:
     """Jobs ending at every sweep are no rounds: the schedule predicts nothing and polls on the backoff."""
     cadence = SweepCadence(BACKOFF)
     now, due = 100.0, []
-    for _ in range(10):
+    for _sweep in range(10):
         due.append(cadence.next_due(now, now, restart=True, gone=True) - now)
         now += 1.0
     assert cadence.expected() is None and due == [1.0] * 10

@@ -29,7 +29,7 @@ def test_a_lock_file_removed_while_another_process_waited_on_it_is_not_a_second_
 ) -> None:
     """The race a removal opens: B opens the lock file, A releases and removes it, B's flock then succeeds on
     the removed file while C creates and locks a new one. B must notice and lock the path as it is now."""
-    holder, late, third = (JobJournal(str(tmp_path), ENDPOINT) for _ in range(3))
+    holder, late, third = (JobJournal(str(tmp_path), ENDPOINT) for _process in range(3))
     held = holder.try_lock("import", "web01")
     assert held is not None
     real_flock = journal_module.fcntl.flock
