@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import test_import_unmanaged_support as support
-from test_import_unmanaged_support import commands, run_module, sim_env, store_rows
+from acs_simulator.fixtures import SimHandle
+from test_import_unmanaged_support import commands, run_module, run_module_cases, sim_env, store_rows
 
 installed_collection = support.installed_collection
 
@@ -55,35 +57,36 @@ def test_create_l2_and_shared_check_mode_first_then_rerun(acs_sim_factory, insta
     assert sim.api_secret not in done["_stdout"]
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        ({"zone": "zone9", "vlan": 400}, "zone: zone 'zone9' not found; available: zone1"),
-        ({"zone": "zone1", "vlan": 1050}, "vlan: VLAN 1050 is inside the guest VLAN range 1000-1099"),
-        (
-            {"zone": "zone1", "vlan": 400, "network_offering": "nope"},
-            "network_offering: network offering 'nope' not found",
-        ),
-        (
-            {"zone": "zone1", "vlan": 400, "physical_network": "nope"},
-            "physical_network: physical network 'nope' not found",
-        ),
-        (
-            {"zone": "zone1", "vlan": 500, **SHARED, "end_ip": "10.50.1.300"},
-            "end_ip: end_ip '10.50.1.300' is not an IPv4",
-        ),
-        (
-            {"zone": "zone1", "vlan": 500, **SHARED, "start_ip": "10.50.0.200"},
-            "end_ip: the range 10.50.0.200-10.50.0.99",
-        ),
-    ],
-)
-def test_bad_input_is_one_clear_error(
-    acs_sim_factory, installed_collection, tmp_path: Path, args: dict[str, Any], message: str
-):
-    sim = acs_sim_factory(profile="4.22")
-    env = sim_env(sim, tmp_path / "journal", installed_collection)
-    result = run_module(tmp_path, "guest_network", args, env)
+BAD_INPUT = [
+    ({"zone": "zone9", "vlan": 400}, "zone: zone 'zone9' not found; available: zone1"),
+    ({"zone": "zone1", "vlan": 1050}, "vlan: VLAN 1050 is inside the guest VLAN range 1000-1099"),
+    ({"zone": "zone1", "vlan": 400, "network_offering": "nope"}, "network_offering: network offering 'nope' not found"),
+    (
+        {"zone": "zone1", "vlan": 400, "physical_network": "nope"},
+        "physical_network: physical network 'nope' not found",
+    ),
+    ({"zone": "zone1", "vlan": 500, **SHARED, "end_ip": "10.50.1.300"}, "end_ip: end_ip '10.50.1.300' is not an IPv4"),
+    ({"zone": "zone1", "vlan": 500, **SHARED, "start_ip": "10.50.0.200"}, "end_ip: the range 10.50.0.200-10.50.0.99"),
+]
+
+
+@pytest.fixture(scope="module")
+def refused(installed_collection, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[str, Any]]]:
+    """Every BAD_INPUT case as one task of one playbook run against one simulator: each is refused
+    before any write (the test checks no createNetwork went out), so they cannot affect each other."""
+    work = tmp_path_factory.mktemp("guest-network-bad-input")
+    sim = SimHandle(work / "sim", None, "4.22")
+    try:
+        yield run_module_cases(
+            work, "guest_network", [args for args, _ in BAD_INPUT], sim_env(sim, work / "journal", installed_collection)
+        )
+    finally:
+        sim.stop()
+
+
+@pytest.mark.parametrize("case", range(len(BAD_INPUT)), ids=[message.split(":")[0] for _, message in BAD_INPUT])
+def test_bad_input_is_one_clear_error(refused: list[dict[str, Any]], case: int):
+    result, message = refused[case], BAD_INPUT[case][1]
     assert result.get("failed")
     assert result["msg"].startswith(message), result["msg"]
     assert "Fix: " in result["msg"] and "Traceback" not in result["_stdout"]

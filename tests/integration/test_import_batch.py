@@ -162,17 +162,5 @@ def test_bad_batch_input_is_one_clear_error(bed: Bed) -> None:
     assert "Traceback" not in result["_stdout"]
 
 
-def test_import_playbook_check_mode_then_import_then_rerun(bed: Bed) -> None:
-    assert bed.playbook("discover").rc == 0
-    before = snapshot(bed)
-    checked = bed.playbook("import", "--check")
-    assert checked.rc == 0, checked.output[-3000:]
-    assert bed.report()["totals"] == {"would import": VMS}
-    assert snapshot(bed) == before
-    run = bed.playbook("import", "-e", "acs_import_concurrency=3")
-    assert run.rc == 0, run.output[-3000:]
-    assert bed.report()["totals"] == {"imported": VMS}
-    assert run.recap().keys() == {"localhost"}  # one batch per wave on the controller, no per-VM hosts
-    again = bed.playbook("import")
-    assert again.rc == 0 and again.changed() == 0, again.output[-3000:]
-    assert bed.report()["totals"] == {"already managed": VMS}
+# import.yml's check mode, import and rerun at the playbook level: test_playbooks.py
+# test_import_runs_waves_reports_and_is_idempotent (one discover + import scenario, not two).

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import test_import_unmanaged_support as support
-from test_import_unmanaged_support import commands, domain_state, run_module, sim_env, store_rows, vlan_root
+from acs_simulator.fixtures import SimHandle
+from test_import_unmanaged_support import (
+    commands,
+    domain_state,
+    making_domains,
+    run_module,
+    run_module_cases,
+    sim_env,
+    store_rows,
+    vlan_root,
+)
 
 # Fixtures shared with test_unmanage_vm.py, bound here so pytest finds them in this module.
 installed_collection = support.installed_collection
@@ -115,21 +126,39 @@ def test_every_planner_problem_is_reported_at_once(sim, env, kvm_domains, tmp_pa
     assert managed_vms(sim, dom.name) == []
 
 
-@pytest.mark.parametrize(
-    ("args", "field", "words"),
-    [
-        ({"cluster": "no-such-cluster"}, "cluster", "available: cluster1"),
-        ({"name": "h5a-does-not-exist"}, "name", "no unmanaged instance 'h5a-does-not-exist'"),
-        ({"timeout": 0}, "timeout", "must be a positive number"),
-        ({"disk_offering_policy": "largest"}, "disk_offering_policy", "value of disk_offering_policy must be one of"),
-    ],
-)
-def test_bad_input_is_one_clear_error(sim, env, kvm_domains, tmp_path, args, field, words) -> None:
-    dom = kvm_domains("input")
-    result = run_module(tmp_path, "import_unmanaged", dict(basic_args(dom.name), **args), env)
+BAD_INPUT = [
+    ({"cluster": "no-such-cluster"}, "cluster", "available: cluster1"),
+    ({"name": "h5a-does-not-exist"}, "name", "no unmanaged instance 'h5a-does-not-exist'"),
+    ({"timeout": 0}, "timeout", "must be a positive number"),
+    ({"disk_offering_policy": "largest"}, "disk_offering_policy", "value of disk_offering_policy must be one of"),
+]
+
+
+@pytest.fixture(scope="module")
+def refused(installed_collection, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[str, Any]]]:
+    """Every BAD_INPUT case as one task of one playbook run, one simulator and one domain: each is
+    refused before anything is submitted, so the cases cannot affect each other."""
+    work = tmp_path_factory.mktemp("import-bad-input")
+    root = vlan_root(work / "vroot", {"breth1-100": 100, "breth1-200": 200})
+    sim = SimHandle(work / "sim", None, "4.22", knobs={"job_duration": 0.5}, proc_root=str(root))
+    try:
+        with making_domains() as kvm_domains:
+            dom = kvm_domains("input")
+            cases = [dict(basic_args(dom.name), **given) for given, _, _ in BAD_INPUT]
+            yield run_module_cases(
+                work, "import_unmanaged", cases, sim_env(sim, work / "journal", installed_collection)
+            )
+    finally:
+        sim.stop()
+
+
+@pytest.mark.parametrize("case", range(len(BAD_INPUT)), ids=[field for _, field, _ in BAD_INPUT])
+def test_bad_input_is_one_clear_error(refused: list[dict[str, Any]], case: int) -> None:
+    result, (_, field, words) = refused[case], BAD_INPUT[case]
     assert result.get("failed")
     assert words in result["msg"]
     assert "Traceback" not in result["_stdout"]
+    assert "importUnmanagedInstance" not in commands(result)
     if result.get("field"):
         assert result["field"] == field
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -93,6 +94,13 @@ def remove_domain(name: str) -> None:
 @pytest.fixture
 def kvm_domains() -> Iterator[Callable[..., TestDomain]]:
     """Factory for running QEMU domains; every domain and disk it made is removed afterwards."""
+    with making_domains() as make:
+        yield make
+
+
+@contextlib.contextmanager
+def making_domains() -> Iterator[Callable[..., TestDomain]]:
+    """What ``kvm_domains`` gives, for fixtures of a wider scope."""
     import libvirt
 
     made: list[TestDomain] = []
@@ -129,11 +137,13 @@ def kvm_domains() -> Iterator[Callable[..., TestDomain]]:
             conn.close()
         return dom_info
 
-    yield make
-    for dom_info in made:
-        remove_domain(dom_info.name)
-        for path in dom_info.disks:
-            path.unlink(missing_ok=True)
+    try:
+        yield make
+    finally:
+        for dom_info in made:
+            remove_domain(dom_info.name)
+            for path in dom_info.disks:
+                path.unlink(missing_ok=True)
 
 
 def domain_state(name: str) -> tuple[bool, bool, str]:
@@ -149,12 +159,19 @@ def domain_state(name: str) -> tuple[bool, bool, str]:
 
 
 # --- the collection as Ansible sees it -------------------------------------------------------------
+# Each test module binds this fixture under its own name, and pytest keeps one cache per binding, so
+# "session" alone would still build the collection once per module; this keeps it once per session.
+_INSTALLED: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session")
 def installed_collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The collection built from this tree and installed the way hack/install-collection.sh does,
     but into a private directory: other test runs reinstall the shared one at any moment, and a
     half-installed collection makes ansible-playbook fail with "cannot resolve" in the middle.
     """
+    if "target" in _INSTALLED:
+        return _INSTALLED["target"]
     work = tmp_path_factory.mktemp("h5a-collection")
     subprocess.run(
         ["ansible-galaxy", "collection", "build", "--force", "--output-path", str(work / "build")],
@@ -169,6 +186,7 @@ def installed_collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
         capture_output=True,
     )
+    _INSTALLED["target"] = target
     return target
 
 
@@ -219,6 +237,48 @@ def run_module(
     result = json.loads(out.read_text())
     result["_stdout"] = proc.stdout + proc.stderr
     return result
+
+
+def run_module_cases(
+    workdir: Path, module: str, cases: list[dict[str, Any]], env: dict[str, str], *, timeout: float = 420
+) -> list[dict[str, Any]]:
+    """Several tasks of ``acs.ingest.<module>`` in one ansible-playbook run, one registered result each.
+
+    For cases that change nothing (bad input refused before any write): they then pay for one Ansible
+    start-up instead of one each. Every result's ``_stdout`` is the whole run's output.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]
+    playbook, out = workdir / f"play-{tag}.yml", workdir / f"results-{tag}.json"
+    tasks: list[dict[str, Any]] = [
+        {"name": f"case {i}", f"acs.ingest.{module}": args, "ignore_errors": True, "register": f"case_{i}"}
+        for i, args in enumerate(cases)
+    ]
+    names = ", ".join(f"case_{i}" for i in range(len(cases)))
+    tasks.append(
+        {
+            "name": "dump results",
+            "ansible.builtin.copy": {"content": f"{{{{ [{names}] | to_json }}}}", "dest": str(out)},
+        }
+    )
+    playbook.write_text(
+        yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}])
+    )
+    full_env = dict(os.environ, ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_NOCOLOR="1")
+    full_env.update(env)
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", "localhost,", str(playbook)],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if not out.exists():
+        raise AssertionError(f"ansible-playbook wrote no results: {proc.stdout[-3000:]} {proc.stderr[-2000:]}")
+    results: list[dict[str, Any]] = json.loads(out.read_text())
+    for result in results:
+        result["_stdout"] = proc.stdout + proc.stderr
+    return results
 
 
 def commands(result: dict[str, Any]) -> list[str]:

@@ -86,6 +86,7 @@ def test_validate_lists_every_problem_of_every_vm_and_changes_nothing(bed: Bed) 
 
 
 def test_import_runs_waves_reports_and_is_idempotent(bed: Bed) -> None:
+    # check mode first (changes nothing), then the import, then a rerun that changes nothing
     assert bed.playbook("discover").rc == 0
     rows = _plan(bed)
     for row in rows[3:]:
@@ -95,8 +96,16 @@ def test_import_runs_waves_reports_and_is_idempotent(bed: Bed) -> None:
     valid = bed.playbook("validate")
     assert valid.rc == 0 and valid.changed() == 0, valid.output[-3000:]
 
-    run = bed.playbook("import", "-f", "10")
+    before = _db_snapshot(bed)
+    checked = bed.playbook("import", "--check")
+    assert checked.rc == 0, checked.output[-3000:]
+    assert bed.report()["totals"] == {"would import": 5}
+    assert _db_snapshot(bed) == before
+    assert sorted(u["name"] for u in bed.unmanaged()) == [vm_name(i) for i in range(6)]
+
+    run = bed.playbook("import", "-f", "10", "-e", "acs_import_concurrency=3")
     assert run.rc == 0, run.output[-4000:]
+    assert run.recap().keys() == {"localhost"}  # one batch per wave on the controller, no per-VM hosts
     report = bed.report()
     assert report["totals"] == {"imported": 5}
     assert [(vm["vm"], vm["wave"]) for vm in report["vms"]] == [(rows[i]["vm"], 1 if i < 3 else 2) for i in range(5)]

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import test_import_unmanaged_support as support
-from test_import_unmanaged_support import commands, domain_state, run_module, sim_env, store_rows, vlan_root
+from acs_simulator.fixtures import SimHandle
+from test_import_unmanaged_support import (
+    commands,
+    domain_state,
+    run_module,
+    run_module_cases,
+    sim_env,
+    store_rows,
+    vlan_root,
+)
 
 installed_collection = support.installed_collection
 kvm_domains = support.kvm_domains
@@ -178,19 +188,30 @@ def test_preconditions_are_checked_up_front_and_reported_together(
     assert still_managed(sim, vm["id"])
 
 
-@pytest.mark.parametrize(
-    ("given", "words"),
-    [
-        ({"name": "x", "zone": None}, "name: name is only unique within a zone"),
-        ({"id": "9b8e7f00-0000-4000-8000-000000000000"}, "no managed VM with id"),
-        ({"instance_name": "h5a-nowhere"}, "neither a managed VM nor an unmanaged instance"),
-        ({"instance_name": "x", "zone": "zone9"}, "zone: zone 'zone9' not found; available: zone1"),
-    ],
-)
-def test_bad_input_is_one_clear_error(acs_sim, installed_collection, tmp_path, given, words) -> None:
-    env = sim_env(acs_sim, tmp_path / "journal", installed_collection)
-    task = {key: value for key, value in args(**given).items() if value is not None}
-    result = run_module(tmp_path, "unmanage_vm", task, env)
+BAD_INPUT = [
+    ({"name": "x", "zone": None}, "name: name is only unique within a zone"),
+    ({"id": "9b8e7f00-0000-4000-8000-000000000000"}, "no managed VM with id"),
+    ({"instance_name": "h5a-nowhere"}, "neither a managed VM nor an unmanaged instance"),
+    ({"instance_name": "x", "zone": "zone9"}, "zone: zone 'zone9' not found; available: zone1"),
+]
+
+
+@pytest.fixture(scope="module")
+def refused(installed_collection, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[str, Any]]]:
+    """Every BAD_INPUT case as one task of one playbook run against one simulator (each is a failed
+    lookup or a refused option: nothing is written, so the cases cannot affect each other)."""
+    work = tmp_path_factory.mktemp("unmanage-bad-input")
+    sim = SimHandle(work / "sim", None, "4.22")
+    try:
+        tasks = [{key: value for key, value in args(**given).items() if value is not None} for given, _ in BAD_INPUT]
+        yield run_module_cases(work, "unmanage_vm", tasks, sim_env(sim, work / "journal", installed_collection))
+    finally:
+        sim.stop()
+
+
+@pytest.mark.parametrize("case", range(len(BAD_INPUT)), ids=[words for _, words in BAD_INPUT])
+def test_bad_input_is_one_clear_error(refused: list[dict[str, Any]], case: int) -> None:
+    result, words = refused[case], BAD_INPUT[case][1]
     assert result.get("failed")
     assert words in result["msg"]
     assert "Traceback" not in result["_stdout"]
