@@ -151,5 +151,7 @@ class SimHTTPServer(ThreadingHTTPServer):
 
 def serve(sim: Simulator, host: str, port: int, verbose: bool = False) -> SimHTTPServer:
     httpd = SimHTTPServer((host, port), sim, verbose)
-    threading.Thread(target=httpd.serve_forever, daemon=True, name="http").start()
+    # shutdown() waits for serve_forever to look at its flag, once per poll interval: 0.05 s instead of the
+    # default 0.5 s, so stopping a simulator (several hundred times per test run) takes no half second.
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="http").start()
     return httpd
