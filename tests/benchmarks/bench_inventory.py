@@ -13,7 +13,7 @@ driver holding N importable VMs):
 
 Targets (issue 11): uncached <= 1.3 x (raw fetch + floor), cached <= 1.1 x floor. Prints
 figures and the ratios; asserts nothing about time (machines differ). Each figure is the
-median of --repeat runs.
+median of --repeat runs (for uncached, the first of them also checks the host count).
 
     python tests/benchmarks/bench_inventory.py [--vms 4400] [--repeat 3]
 """
@@ -128,7 +128,10 @@ def main() -> int:
             hosts = len(json.loads(output)["_meta"]["hostvars"])
             if hosts != args.vms:
                 raise SystemExit(f"the plugin listed {hosts} hosts, expected {args.vms}")
-            uncached = timed(args.repeat, lambda: inventory_list(bed, bed.inventory)[0])
+            # the run that checked the count is one of the samples: the simulator was warmed by raw_fetch
+            uncached = statistics.median(
+                [seconds] + [inventory_list(bed, bed.inventory)[0] for _ in range(args.repeat - 1)]
+            )
 
             script = work / "floor.py"
             (work / "floor.json").write_text(json.dumps(plain(json.loads(output))))
@@ -142,7 +145,6 @@ def main() -> int:
             inventory_list(bed, cached_source)  # fills the cache
             CPU.pop(cached_source.name)
             cached = timed(args.repeat, lambda: inventory_list(bed, cached_source)[0])
-            CPU[bed.inventory.name] = CPU[bed.inventory.name][1:]  # the first run only checked the count
         finally:
             bed.sim.stop()
 
