@@ -308,6 +308,15 @@ def run(mod: AcsModule) -> dict[str, Any]:
     return run_import(mod.client, options, mod.context())
 
 
+def echoed(params: dict[str, Any]) -> dict[str, Any]:
+    """Batch mode echoes each instance's name, cluster and key, not its plan: the inventory holds the plans,
+    and 200 of them echoed back were about 200 KB of result for Ansible to parse, copy and register."""
+    if params.get("instances"):
+        keep = ("name", "cluster", "key")
+        params["instances"] = [{k: i.get(k) for k in keep} if isinstance(i, dict) else i for i in params["instances"]]
+    return params
+
+
 def main() -> None:
     argument_spec = {
         "cluster": {"type": "str"},
@@ -338,6 +347,7 @@ def main() -> None:
         mutually_exclusive=[("account", "project"), ("name", "instances")],
         required_one_of=[("name", "instances")],
         required_by={"name": "cluster"},
+        echo_params=echoed,
     )
     mod.run(run)
 

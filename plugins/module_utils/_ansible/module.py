@@ -55,12 +55,16 @@ class AcsModule:
         *,
         uses_cloudstack: bool = True,
         supports_check_mode: bool = True,
+        echo_params: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         **kwargs: Any,
     ) -> None:
         spec = dict(argument_spec)
         spec.update(connection_argument_spec())
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
         self.uses_cloudstack = uses_cloudstack
+        # What the result's invocation.module_args shows of the parameters (AnsibleModule echoes them
+        # all); secrets are masked by AnsibleModule either way.
+        self.echo_params = echo_params
         self._client: CloudStackClient | None = None
 
     @property
@@ -102,15 +106,21 @@ class AcsModule:
     def api_calls(self) -> list[dict[str, Any]]:
         return self._client.api_calls if self._client else []
 
+    def _invocation(self, result: dict[str, Any]) -> None:
+        if self.echo_params is not None:
+            result.setdefault("invocation", {"module_args": self.echo_params(dict(self.params))})
+
     def exit(self, **result: Any) -> NoReturn:
         result.setdefault("changed", False)
         result["api_calls"] = self.api_calls()
+        self._invocation(result)
         self.module.exit_json(**result)
         raise AssertionError("exit_json returned")  # it exits the process; this tells the type checker
 
     def fail(self, error: AcsIngestError, **result: Any) -> NoReturn:
         result.update(error.to_result())
         result["api_calls"] = self.api_calls()
+        self._invocation(result)
         self.module.fail_json(msg=str(error), **result)
         raise AssertionError("fail_json returned")  # it exits the process; this tells the type checker
 
