@@ -36,7 +36,8 @@ stage_types() {
 
 stage_pytest() {
   mkdir -p tests/output
-  pytest -p no:cacheprovider -q -rfEs -m "not awx_runner" --junitxml=tests/output/junit.xml
+  # --durations: the CI log names the slowest tests, so a growing suite shows where it grows
+  pytest -p no:cacheprovider -q -rfEs -m "not awx_runner" --durations=20 --junitxml=tests/output/junit.xml
 }
 
 # ansible-lint's production profile over the whole repository (.ansible-lint skips no rule),
@@ -90,11 +91,13 @@ stage_molecule() {
 }
 
 stage_benchmarks() {
-  local rc=0 bench
+  local rc=0 bench start
   for bench in tests/benchmarks/bench_*.py; do
     [ -e "$bench" ] || continue
     log "benchmark $bench"
+    start=$SECONDS
     timeout 900 python "$bench" || { echo "benchmark $bench failed" >&2; rc=1; }
+    echo "benchmark $bench took $((SECONDS - start))s" >&2  # which one the stage's time goes to
   done
   return $rc
 }
