@@ -25,6 +25,10 @@ ADMIN_KINDS = {
 class _Handler(BaseHTTPRequestHandler):
     server: SimHTTPServer
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: the headers and the body go out as two writes; with Nagle on, the body waited for the
+    # client's delayed ACK of the headers, adding ~44 ms to every call on keep-alive connections (measured:
+    # 44.0 ms per call with Nagle, 1.1 ms without). CloudStack's Jetty answers without that stall.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt: str, *args: Any) -> None:  # keep test output quiet
         if self.server.verbose:
