@@ -37,8 +37,6 @@ from typing import Any
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import (
     ZoneCatalog,
     fetch_network_usage,
-    fetch_owner_accounts,
-    fetch_owner_projects,
     fetch_zone_catalog,
     planned_network_ids,
 )
@@ -66,6 +64,7 @@ from ansible_collections.acs.ingest.plugins.module_utils._core.protocols import 
 from ansible_collections.acs.ingest.plugins.module_utils._planner.build import build_import_plan
 from ansible_collections.acs.ingest.plugins.module_utils._planner.types import ImportPlan
 from ansible_collections.acs.ingest.plugins.module_utils._services.import_inputs import (
+    OwnerRows,
     check_precomputed_plan,
     wishes_from_params,
 )
@@ -108,8 +107,7 @@ class ImportEngine:
         self.by_name = {run.name: run for run in self.runs}
         self.clusters: dict[str, dict[str, Any]] = {}
         self.catalogs: dict[str, ZoneCatalog] = {}
-        self.owner_accounts: dict[tuple[str, str], list[dict[str, Any]]] = {}  # per (account, domain id)
-        self.owner_projects: dict[str, list[dict[str, Any]]] = {}  # per project id
+        self.owners = OwnerRows(self.client)
         self.locks: list[int] = []
 
     def run(self) -> list[VmRun]:
@@ -257,16 +255,7 @@ class ImportEngine:
             self.catalogs[str(zoneid)] = fetch_zone_catalog(self.client, zoneid or "")
         catalog = self.catalogs[str(zoneid)]
         wishes = wishes_from_params(self.client, params)
-        owner = (wishes.account, wishes.domainid)
-        if wishes.account and owner not in self.owner_accounts:  # its state judges owner_account_inactive
-            self.owner_accounts[owner] = fetch_owner_accounts(self.client, [owner])
-        if wishes.projectid and wishes.projectid not in self.owner_projects:  # its state: project_inactive
-            self.owner_projects[wishes.projectid] = fetch_owner_projects(self.client, [wishes.projectid])
-        planner_catalog = {
-            **catalog.as_planner_input(),
-            "accounts": self.owner_accounts.get(owner, []),
-            "projects": self.owner_projects.get(wishes.projectid, []),
-        }
+        planner_catalog = {**catalog.as_planner_input(), **self.owners.rows_for(wishes)}
         plan = build_import_plan(instance, wishes, planner_catalog, cluster_id=clusterid, zone_id=zoneid)
         if plan.ok:
             # What is on the networks the plan chose (one call each): MACs, IPs and names in use, and a Shared

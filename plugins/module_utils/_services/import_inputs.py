@@ -16,6 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.catalog import (
+    fetch_owner_accounts,
+    fetch_owner_projects,
+)
 from ansible_collections.acs.ingest.plugins.module_utils._cloudstack.lookup import find_domain, find_project, is_uuid
 from ansible_collections.acs.ingest.plugins.module_utils._core.errors import InputError, ProblemsError
 from ansible_collections.acs.ingest.plugins.module_utils._core.problems import Problem
@@ -38,6 +42,25 @@ def wishes_from_params(client: Any, params: Mapping[str, Any]) -> Wishes:
         domainid=(domain if is_uuid(domain) else find_domain(client, domain)["id"]) if domain else None,
         projectid=(project if is_uuid(project) else find_project(client, project)["id"]) if project else None,
     )
+
+
+class OwnerRows:
+    """The owner account and project a plan names, as the planner judges them (owner_account_not_found,
+    owner_account_inactive, project_inactive): each fetched once per run, however many VMs name it."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.accounts: dict[tuple[str, str], list[dict[str, Any]]] = {}  # per (account, domain id)
+        self.projects: dict[str, list[dict[str, Any]]] = {}  # per project id
+
+    def rows_for(self, wishes: Wishes) -> dict[str, list[dict[str, Any]]]:
+        """``accounts`` and ``projects`` for the planner's catalog."""
+        owner = (wishes.account, wishes.domainid)
+        if wishes.account and owner not in self.accounts:
+            self.accounts[owner] = fetch_owner_accounts(self.client, [owner])
+        if wishes.projectid and wishes.projectid not in self.projects:
+            self.projects[wishes.projectid] = fetch_owner_projects(self.client, [wishes.projectid])
+        return {"accounts": self.accounts.get(owner, []), "projects": self.projects.get(wishes.projectid, [])}
 
 
 def _entries(value: Any) -> list[dict[str, Any]]:
