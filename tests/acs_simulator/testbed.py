@@ -63,6 +63,18 @@ def domain_xml(
     )
 
 
+def remove_domain(conn: libvirt.virConnect, name: str) -> None:
+    """Stop and undefine a test domain; one that is already gone (or half gone) is fine."""
+    try:
+        dom = conn.lookupByName(name)
+        if dom.isActive():
+            dom.destroy()
+        if dom.isPersistent():
+            dom.undefine()
+    except libvirt.libvirtError:
+        pass
+
+
 class DomainFactory:
     def __init__(self) -> None:
         self.conn = libvirt.open(URI)
@@ -106,14 +118,7 @@ class DomainFactory:
 
     def cleanup(self) -> None:
         for d in self.created:
-            try:
-                dom = self.conn.lookupByName(d.name)
-                if dom.isActive():
-                    dom.destroy()
-                if dom.isPersistent():
-                    dom.undefine()
-            except libvirt.libvirtError:
-                pass
+            remove_domain(self.conn, d.name)
             for path in d.disks:
                 path.unlink(missing_ok=True)
         self.conn.close()

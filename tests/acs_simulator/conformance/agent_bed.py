@@ -16,6 +16,8 @@ from xml.sax.saxutils import escape
 
 import libvirt
 
+from acs_simulator.testbed import remove_domain
+
 from .agent_cases import Case
 
 PREFIX = "h3agent-"
@@ -91,14 +93,7 @@ class AgentBed:
 
         def remove(name: str) -> None:
             assert name.startswith(PREFIX)
-            try:
-                dom = conn.lookupByName(name)
-                if dom.isActive():
-                    dom.destroy()
-                if dom.isPersistent():
-                    dom.undefine()
-            except libvirt.libvirtError:
-                pass
+            remove_domain(conn, name)
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(remove, self.names.values()))

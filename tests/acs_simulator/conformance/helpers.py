@@ -15,12 +15,10 @@ def ids(sim: SimHandle) -> dict[str, Any]:
         "host": sim.first("listHosts", "host")["id"],
         "template": sim.first("listTemplates", "template", templatefilter="all")["id"],
     }
-    for item in sim.call("listServiceOfferings")["serviceoffering"]:
-        out[item["name"]] = item["id"]
-    for item in sim.call("listDiskOfferings")["diskoffering"]:
-        out[item["name"]] = item["id"]
-    for item in sim.call("listNetworks")["network"]:
-        out[item["name"]] = item["id"]
+    for kind, key in (("listServiceOfferings", "serviceoffering"), ("listDiskOfferings", "diskoffering"),
+                      ("listNetworks", "network"), ("listStoragePools", "storagepool")):  # fmt: skip
+        for item in sim.call(kind).get(key, []):
+            out[item["name"]] = item["id"]
     return out
 
 
@@ -43,7 +41,7 @@ def import_params(
         "nicnetworklist[0].network": ids_[network],
     }
     params.update(extra)
-    return params
+    return {key: value for key, value in params.items() if value is not None}  # None: leave the parameter out
 
 
 def job_error(job: dict[str, Any]) -> tuple[int, str]:

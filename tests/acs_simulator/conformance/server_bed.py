@@ -124,35 +124,6 @@ def server_bed_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cal
         bed.stop()
 
 
-def ids(sim: SimHandle) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "cluster": sim.first("listClusters", "cluster")["id"],
-        "zone": sim.first("listZones", "zone")["id"],
-        "host": sim.first("listHosts", "host")["id"],
-        "template": sim.first("listTemplates", "template", templatefilter="all")["id"],
-    }
-    for kind, key in (("listServiceOfferings", "serviceoffering"), ("listDiskOfferings", "diskoffering"),
-                      ("listNetworks", "network"), ("listStoragePools", "storagepool")):  # fmt: skip
-        for item in sim.call(kind).get(key, []):
-            out[item["name"]] = item["id"]
-    return out
-
-
-def params(
-    i: dict[str, Any], name: str, offering: str = "tiny-1c-64m", network: str = "l2-vlan100", **extra: Any
-) -> dict[str, Any]:
-    out = {
-        "clusterid": i["cluster"],
-        "name": name,
-        "serviceofferingid": i[offering],
-        "templateid": i["template"],
-        "nicnetworklist[0].nic": "0",
-        "nicnetworklist[0].network": i[network],
-    }
-    out.update(extra)
-    return {k: v for k, v in out.items() if v is not None}
-
-
 def fail(sim: SimHandle, command: str, **p: Any) -> tuple[int, str]:
     """The job's (errorcode, errortext), or the synchronous error's; asserts that it failed."""
     try:

@@ -13,7 +13,8 @@ import pytest
 
 from acs_simulator.fixtures import SimApiError
 
-from .server_bed import POOL, Dom, dom, fail, ids, ok, params, seq
+from .helpers import ids, import_params
+from .server_bed import POOL, Dom, dom, fail, ok, seq
 
 rule = pytest.mark.rule
 GIB = 1024**3
@@ -77,7 +78,7 @@ def s422(bed):  # type: ignore[no-untyped-def]
 @rule("caller_not_root_admin")
 def test_user_key_cannot_import(bed) -> None:
     sim = bed.sim("4.22")
-    request = params(ids(sim), "h3s-basic")
+    request = import_params(ids(sim), "h3s-basic")
     sim.api_key, sim.api_secret = "acs-sim-user1-apikey", "acs-sim-user1-secretkey"
     with pytest.raises(SimApiError) as err:
         sim.call("importUnmanagedInstance", **request)
@@ -87,10 +88,10 @@ def test_user_key_cannot_import(bed) -> None:
 @rule("import_name_empty", "domain_without_account")
 def test_name_and_domain_without_account(s422) -> None:
     i = ids(s422)
-    code, text = fail(s422, "importUnmanagedInstance", **params(i, ""))
+    code, text = fail(s422, "importUnmanagedInstance", **import_params(i, ""))
     assert (code, text) == (431, "Unable to execute API command importunmanagedinstance due to missing parameter name")
     domain = s422.first("listDomains", "domain")["id"]
-    assert fail(s422, "importUnmanagedInstance", **params(i, "h3s-basic", domainid=domain)) == (
+    assert fail(s422, "importUnmanagedInstance", **import_params(i, "h3s-basic", domainid=domain)) == (
         431,
         "domainid parameter must be specified with account parameter",
     )
@@ -108,10 +109,12 @@ def test_owner_resolution_is_synchronous(s422) -> None:
         ),
     ):
         with pytest.raises(SimApiError) as err:
-            s422.call("importUnmanagedInstance", **params(i, "h3s-basic", **extra))
+            s422.call("importUnmanagedInstance", **import_params(i, "h3s-basic", **extra))
         assert (err.value.status, err.value.errortext) == (431, text)
     with pytest.raises(SimApiError) as err:
-        s422.call("importUnmanagedInstance", **params(i, "h3s-basic", projectid="00000000-0000-0000-0000-0000000000aa"))
+        s422.call(
+            "importUnmanagedInstance", **import_params(i, "h3s-basic", projectid="00000000-0000-0000-0000-0000000000aa")
+        )
     assert err.value.status == 431 and "Invalid parameter projectid value=" in err.value.errortext
 
 
@@ -126,14 +129,14 @@ def test_disabled_account_and_suspended_project(bed, version: str) -> None:
     i = ids(sim)
     domain = sim.first("listDomains", "domain")["id"]
     with pytest.raises(SimApiError) as err:
-        sim.call("importUnmanagedInstance", **params(i, "h3s-basic", account="user1", domainid=domain))
+        sim.call("importUnmanagedInstance", **import_params(i, "h3s-basic", account="user1", domainid=domain))
     assert err.value.status == 531
     assert err.value.errortext.startswith("Can't add resources to the account ")
     assert err.value.errortext.endswith("in state=disabled as it's no longer active")
     assert ("id=" in err.value.errortext) == (version == "4.19")  # 4.21+ print the AccountVO
     project = next(p for p in sim.store().all("project") if p["name"] == "p-suspended")["id"]
     with pytest.raises(SimApiError) as err:
-        sim.call("importUnmanagedInstance", **params(i, "h3s-basic", projectid=project))
+        sim.call("importUnmanagedInstance", **import_params(i, "h3s-basic", projectid=project))
     assert (err.value.status, err.value.errortext) == (
         531,
         "Can't add resources to the project with specified projectId in state=Suspended as it's no longer active",
@@ -146,7 +149,11 @@ def test_account_wins_over_project(bed) -> None:
     i = ids(sim)
     domain = sim.first("listDomains", "domain")["id"]
     project = next(p for p in sim.store().all("project") if p["name"] == "p1")["id"]
-    vm = ok(sim, "importUnmanagedInstance", **params(i, "h3s-ok1", account="admin", domainid=domain, projectid=project))
+    vm = ok(
+        sim,
+        "importUnmanagedInstance",
+        **import_params(i, "h3s-ok1", account="admin", domainid=domain, projectid=project),
+    )
     assert vm["account"] == "admin"
 
 
@@ -156,16 +163,16 @@ def test_offering_and_template_lookups(bed) -> None:
     i = ids(sim)
     store = {o["name"]: o for o in sim.store().all("serviceoffering")}
     sim.admin_put("serviceoffering", dict(store["small-1c-128m"], zoneid="00000000-0000-0000-0000-00000000dead"))
-    code, text = fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", offering="small-1c-128m"))
+    code, text = fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", offering="small-1c-128m"))
     assert code == 530 and text.startswith("There's no way to confirm ") and " has access to Service offering " in text
     sim.admin_put("serviceoffering", dict(store["tiny-1c-64m"], removed="2025-01-01T00:00:00+0000"))
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic")) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic")) == (
         431,
         f"Service offering ID: {store['tiny-1c-64m']['_seq']} cannot be found",
     )
     template = next(t for t in sim.store().all("template") if t["name"] == "kvm-template")
     sim.admin_put("template", dict(template, removed="2025-01-01T00:00:00+0000"))
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", offering="custom-constrained")) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", offering="custom-constrained")) == (
         431,
         f"Template ID: {template['_seq']} cannot be found",
     )
@@ -177,7 +184,7 @@ def test_cluster_hypervisor(bed) -> None:
     sim = bed.sim("4.22", lambda s: s["zones"][0]["clusters"].append({"name": "xen", "hypervisor": "XenServer"}))
     i = ids(sim)
     xen = next(c["id"] for c in sim.call("listClusters")["cluster"] if c["name"] == "xen")
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", clusterid=xen)) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", clusterid=xen)) == (
         431,
         "VM import is currently not supported for hypervisor [XenServer].",
     )
@@ -188,7 +195,7 @@ def test_cluster_hypervisor(bed) -> None:
 def test_disabled_cluster(bed, version: str) -> None:
     sim = bed.sim(version, lambda s: s["zones"][0]["clusters"][0].__setitem__("allocationstate", "Disabled"))
     i = ids(sim)
-    code, text = fail(sim, "importUnmanagedInstance", **params(i, "h3s-nosuchdomain"))
+    code, text = fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-nosuchdomain"))
     if version in ("4.19", "4.20"):  # no check before 37eec06166 (4.19.2, 4.20.1, 4.21)
         assert text.startswith("Failed to find unmanaged vm with name: h3s-nosuchdomain")
     else:
@@ -201,7 +208,7 @@ def test_disabled_cluster(bed, version: str) -> None:
 @rule("vm_not_found_in_cluster", "managed_instance_name", "agent_answer_failed")
 def test_lookup_and_managed_names(s422) -> None:
     i = ids(s422)
-    assert fail(s422, "importUnmanagedInstance", **params(i, "h3s-none")) == (
+    assert fail(s422, "importUnmanagedInstance", **import_params(i, "h3s-none")) == (
         530,
         f"Failed to find unmanaged vm with name: h3s-none in cluster: {i['cluster']}",
     )
@@ -210,7 +217,7 @@ def test_lookup_and_managed_names(s422) -> None:
                           "zoneid": i["zone"], "account": "admin"})  # fmt: skip
     names = {u["name"] for u in s422.call("listUnmanagedInstances", clusterid=i["cluster"])["unmanagedinstance"]}
     assert "h3s-managed" not in names and "h3s-basic" in names
-    assert fail(s422, "importUnmanagedInstance", **params(i, "h3s-managed"))[1].startswith(
+    assert fail(s422, "importUnmanagedInstance", **import_params(i, "h3s-managed"))[1].startswith(
         "Failed to find unmanaged vm"
     )
     # name= must be exact: another case makes the agent's answer fail, so nothing is listed
@@ -234,12 +241,12 @@ def test_host_maintenance_and_keyword(bed) -> None:
 def test_import_without_template(bed, version: str) -> None:
     sim = bed.sim(version)
     i = ids(sim)
-    code, text = fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", templateid=None))
+    code, text = fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", templateid=None))
     if version in ("4.20.2", "4.22"):  # the KVM dummy is created removed; commitUserVm cannot find it
         assert code == 431 and text.startswith("Unable to look up template by id ")
         # once the .iso dummy exists (an older release or a VMware import made it), it is refused as before
         sim.admin_put("template", {"name": "system-default-vm-import-dummy-template.iso", "format": "ISO"})
-        code, text = fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", templateid=None))
+        code, text = fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", templateid=None))
     assert (code, text) == (431, "Template is needed and unable to use default template for hypervisor KVM")
 
 
@@ -252,12 +259,12 @@ def test_template_size_and_properties(bed) -> None:
     )
     i = ids(sim)
     big = next(t["id"] for t in sim.call("listTemplates", templatefilter="all")["template"] if t["name"] == "big")
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", templateid=big)) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", templateid=big)) == (
         431,
         f"Unsupported: rootdisksize override (1024 GB) is smaller than template size (2.0000 TB) {big_size}",
     )
     sim.admin_put("template", dict(next(t for t in sim.store().all("template") if t["name"] == "big"), size=GIB))
-    vm = ok(sim, "importUnmanagedInstance", **params(i, "h3s-ok2", templateid=big))
+    vm = ok(sim, "importUnmanagedInstance", **import_params(i, "h3s-ok2", templateid=big))
     assert vm["osdisplayname"] == "Debian GNU/Linux 12 (64-bit)" and vm["instancename"] == "h3s-ok2"
 
 
@@ -275,12 +282,12 @@ def _offering_wrapper(text: str) -> str:
 @rule("offering_cpu_mismatch_running", "offering_memory_mismatch_running")
 def test_fixed_offering_against_running_vm(s422) -> None:
     i = ids(s422)
-    code, text = fail(s422, "importUnmanagedInstance", **params(i, "h3s-two-vcpu"))
+    code, text = fail(s422, "importUnmanagedInstance", **import_params(i, "h3s-two-vcpu"))
     assert code == 530 and _offering_wrapper(text) == (
         f"Service offering ({i['tiny-1c-64m']}) 1 CPU cores do not match VM CPU cores 2 and VM is not in powered off "
         "state (Power state: PowerOn)"
     )
-    code, text = fail(s422, "importUnmanagedInstance", **params(i, "h3s-basic", offering="small-1c-128m"))
+    code, text = fail(s422, "importUnmanagedInstance", **import_params(i, "h3s-basic", offering="small-1c-128m"))
     assert code == 530 and _offering_wrapper(text).startswith(f"Service offering ({i['small-1c-128m']}) 128MB memory")
 
 
@@ -288,7 +295,7 @@ def test_fixed_offering_against_running_vm(s422) -> None:
 def test_kvm_never_compares_cpu_speed(bed) -> None:
     sim = bed.sim("4.22")
     i = ids(sim)  # tiny-1c-64m runs at 500 MHz; the domain's shares say 500 per vCPU too, details say 4 vCPUs
-    vm = ok(sim, "importUnmanagedInstance", **params(i, "h3s-ok3", **{"details[0].cpuNumber": "4"}))
+    vm = ok(sim, "importUnmanagedInstance", **import_params(i, "h3s-ok3", **{"details[0].cpuNumber": "4"}))
     assert vm["cpunumber"] == 1 and vm["cpuspeed"] == 500
     stored = next(v for v in sim.store().all("vm") if v["id"] == vm["id"])
     assert stored["details"]["cpuNumber"] == "4"  # kept as a VM detail, the offering decides the size
@@ -302,9 +309,9 @@ def test_custom_offering_ranges(bed) -> None:
 
     sim = bed.sim("4.22", tweak)
     i = ids(sim)
-    code, text = fail(sim, "importUnmanagedInstance", **params(i, "h3s-two-vcpu", offering="custom-constrained"))
+    code, text = fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-two-vcpu", offering="custom-constrained"))
     assert _offering_wrapper(text) == "Invalid cpu cores value, specify a value between 1 and 1"  # min(cap, max)
-    code, text = fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", offering="mem-16-32"))
+    code, text = fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", offering="mem-16-32"))
     assert _offering_wrapper(text) == "Invalid memory value, specify a value between 16 and 32"
 
 
@@ -317,12 +324,12 @@ def test_custom_offering_shape(bed) -> None:
         ),
     )
     i = ids(sim)
-    text = fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", offering="cpu-fixed"))[1]
+    text = fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", offering="cpu-fixed"))[1]
     assert _offering_wrapper(text) == (
         f"The cpu cores of this offering id:{i['cpu-fixed']} is not customizable. This is predefined in the template."
     )
     # no <cputune>: no cpuspeed listed, no details: the open speed cannot be filled
-    text = fail(sim, "importUnmanagedInstance", **params(i, "h3s-notune", offering="custom-unconstrained"))[1]
+    text = fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-notune", offering="custom-unconstrained"))[1]
     assert _offering_wrapper(text) == "Invalid cpu speed value, specify a value between 1 and 2147483647"
 
 
@@ -331,19 +338,21 @@ def test_details_as_java_ints(bed) -> None:
     sim = bed.sim("4.22")
     i = ids(sim)
     # no fixed speed: a malformed cpuSpeed is only logged, the VM's speed (shares / vCPUs) is used and stored
-    vm = ok(sim, "importUnmanagedInstance", **params(i, "h3s-ok4", offering="custom-unconstrained",
+    vm = ok(sim, "importUnmanagedInstance", **import_params(i, "h3s-ok4", offering="custom-unconstrained",
                                                      **{"details[0].cpuSpeed": "2 GHz", "details[1].memory": "x"}))  # fmt: skip
     assert vm["cpuspeed"] == 500
     # a fixed offering keeps the string and commitUserVm's Integer.parseInt fails on it
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", **{"details[0].cpuSpeed": "2 GHz"})) == (
+    assert fail(
+        sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", **{"details[0].cpuSpeed": "2 GHz"})
+    ) == (
         530,
         'For input string: "2 GHz"',
     )
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", **{"details[0].memory": "+64x"})) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", **{"details[0].memory": "+64x"})) == (
         530,
         'For input string: "+64x"',
     )
-    code, text = fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", **{"details[0].minIops": "lots"}))
+    code, text = fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", **{"details[0].minIops": "lots"}))
     assert (code, text) == (530, 'Failed to import volumes while importing vm: h3s-basic. For input string: "lots"')
     assert "h3s-basic" not in {v["instancename"] for v in sim.store().all("vm")}  # cleaned up
 
@@ -389,7 +398,7 @@ def _tagged(seed: dict[str, Any], strict: bool) -> None:
 def test_host_tags(bed, version: str) -> None:
     sim = bed.sim(version, lambda s: _tagged(s, strict=False))
     i = ids(sim)
-    p = params(i, "h3s-ok5", offering="gpu-1c-64m")
+    p = import_params(i, "h3s-ok5", offering="gpu-1c-64m")
     if version == "4.19":  # HostVO.checkHostServiceOfferingTags: every offering tag must be on the host
         assert fail(sim, "importUnmanagedInstance", **p) == (
             431,
@@ -404,7 +413,7 @@ def test_host_tags(bed, version: str) -> None:
     assert ok(sim, "importUnmanagedInstance", **p)["instancename"] == "h3s-ok5"  # 4.20+: strict tags only (none)
     strict = bed.sim(version, lambda s: _tagged(s, strict=True))
     j = ids(strict)
-    assert fail(strict, "importUnmanagedInstance", **params(j, "h3s-ok6", offering="gpu-1c-64m")) == (
+    assert fail(strict, "importUnmanagedInstance", **import_params(j, "h3s-ok6", offering="gpu-1c-64m")) == (
         431,
         f"Service offering: {j['gpu-1c-64m']} or template: {j['template']} is not compatible with host: {j['host']} "
         "of unmanaged VM: h3s-ok6",
@@ -415,16 +424,16 @@ def test_host_tags(bed, version: str) -> None:
 @rule("no_disks", "datadisk_mapping_count_mismatch", "root_disk_ambiguous", "disk_offering_mapping_invalid")
 def test_disk_mappings(s422) -> None:
     i = ids(s422)
-    assert fail(s422, "importUnmanagedInstance", **params(i, "h3s-nodisk")) == (
+    assert fail(s422, "importUnmanagedInstance", **import_params(i, "h3s-nodisk")) == (
         530,
         "No attached disks found for the unmanaged VM: h3s-nodisk",
     )
-    assert fail(s422, "importUnmanagedInstance", **params(i, "h3s-twodisks")) == (
+    assert fail(s422, "importUnmanagedInstance", **import_params(i, "h3s-twodisks")) == (
         530,
         "VM has total 2 disks for which 0 disk offering mappings provided. 1 disks need a disk offering for import",
     )
     wrong = {"datadiskofferinglist[0].disk": "5", "datadiskofferinglist[0].diskOffering": i["custom-size"]}
-    assert fail(s422, "importUnmanagedInstance", **params(i, "h3s-twodisks", **wrong)) == (
+    assert fail(s422, "importUnmanagedInstance", **import_params(i, "h3s-twodisks", **wrong)) == (
         530,
         "VM has total 2 disks, disk offering mapping not provided for 1 disks. Disk IDs that may need a disk offering - 0, 1",
     )
@@ -432,7 +441,7 @@ def test_disk_mappings(s422) -> None:
         "datadiskofferinglist[0].disk": "1",
         "datadiskofferinglist[0].diskOffering": "00000000-0000-0000-0000-00000000beef",
     }
-    assert fail(s422, "importUnmanagedInstance", **params(i, "h3s-twodisks", **bogus)) == (
+    assert fail(s422, "importUnmanagedInstance", **import_params(i, "h3s-twodisks", **bogus)) == (
         431,
         "Disk offering ID: 00000000-0000-0000-0000-00000000beef for disk ID: 1 is invalid",
     )
@@ -454,16 +463,16 @@ def test_data_disk_sizes_and_controllers(bed) -> None:
     def data(offering: str, disk: str = "1") -> dict[str, str]:
         return {"datadiskofferinglist[0].disk": disk, "datadiskofferinglist[0].diskOffering": i[offering]}
 
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-twodisks", **data("zero"))) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-twodisks", **data("zero"))) == (
         530,
         f"Size of fixed disk offering(ID: {i['zero']}) is found invalid during VM import",
     )
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-twodisks", **data("fixed-1g"))) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-twodisks", **data("fixed-1g"))) == (
         530,  # test-driver disks are ~1 TiB; the offering 1 GiB
         f"Size of disk offering(ID: {i['fixed-1g']}) 1GB is found less than the size of disk(ID: 1) 1023GB during VM import",
     )
     mixed = {**data("two-tb"), "datadiskofferinglist[1].disk": "2", "datadiskofferinglist[1].diskOffering": i["two-tb"]}
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-mixed", **mixed)) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-mixed", **mixed)) == (
         530,
         "Multiple data disk controllers of different type (virtio, scsi) are not supported for import. Please make sure "
         "that all data disk controllers are of the same type",
@@ -479,12 +488,12 @@ def test_data_disk_sizes_and_controllers(bed) -> None:
 def test_storage_pool_matching(s422) -> None:
     i = ids(s422)
     for name, directory in (("h3s-elsewhere", "/var/lib/acs-ingest-sim/elsewhere"), ("h3s-subdir", f"{POOL}/sub")):
-        assert fail(s422, "importUnmanagedInstance", **params(i, name)) == (
+        assert fail(s422, "importUnmanagedInstance", **import_params(i, name)) == (
             530,
             f"Storage pool for disk vda(0) with datastore: {directory} not found in zone ID: {i['zone']}",
         )
     # a disk in an ancestor directory of pool1's path still "matches" pool1 (StringUtils.contains on the path)
-    vm = ok(s422, "importUnmanagedInstance", **params(i, "h3s-ancestor"))
+    vm = ok(s422, "importUnmanagedInstance", **import_params(i, "h3s-ancestor"))
     [vol] = s422.call("listVolumes", virtualmachineid=vm["id"])["volume"]
     assert vol["storageid"] == i["pool1"] and vol["path"] == "anc.qcow2"
     assert next(v for v in s422.store().all("volume") if v["id"] == vol["id"])["format"] == "QCOW2"
@@ -495,7 +504,7 @@ def test_storage_pool_matching(s422) -> None:
 def test_storage_tags(bed, version: str) -> None:
     sim = bed.sim(version, lambda s: s["diskofferings"].append({"name": "ssd", "disksize": 2048, "tags": "ssd"}))
     i = ids(sim)
-    p = params(
+    p = import_params(
         i, "h3s-twodisks", **{"datadiskofferinglist[0].disk": "1", "datadiskofferinglist[0].diskOffering": i["ssd"]}
     )
     if version == "4.19":  # pool matched without tags, then the data disk's offering is checked (431)
@@ -518,7 +527,7 @@ def test_storage_tags_count_repeats(bed) -> None:
 
     sim = bed.sim("4.22", tweak)
     i = ids(sim)
-    p = params(
+    p = import_params(
         i,
         "h3s-twodisks",
         **{"datadiskofferinglist[0].disk": "1", "datadiskofferinglist[0].diskOffering": i["ssd-twice"]},
@@ -540,7 +549,7 @@ def test_vm_limit(bed) -> None:
     sim = bed.sim("4.22", _user1_limits(user_vm=0))
     i = ids(sim)
     user1 = next(a for a in sim.store().all("account") if a["name"] == "user1")
-    p = params(i, "h3s-basic", account="user1", domainid=user1["domainid"])
+    p = import_params(i, "h3s-basic", account="user1", domainid=user1["domainid"])
     code, text = fail(sim, "importUnmanagedInstance", **p)
     assert code == 530 and text.startswith(
         f"VM resource allocation error for account: {user1['id']}. Maximum amount of resources of Type = 'user_vm'"
@@ -554,7 +563,7 @@ def test_volume_and_cpu_limits(bed, version: str) -> None:
     i = ids(sim)
     user1 = next(a for a in sim.store().all("account") if a["name"] == "user1")
     code, text = fail(
-        sim, "importUnmanagedInstance", **params(i, "h3s-basic", account="user1", domainid=user1["domainid"])
+        sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", account="user1", domainid=user1["domainid"])
     )
     if version == "4.19":  # CPU/memory limits inside the offering check; no volume limit of this kind
         assert code == 530 and "Maximum amount of resources of Type = 'cpu'" in _offering_wrapper(text)
@@ -565,7 +574,7 @@ def test_volume_and_cpu_limits(bed, version: str) -> None:
     storage = bed.sim(version, _user1_limits(primary_storage=1))
     j = ids(storage)
     code, text = fail(
-        storage, "importUnmanagedInstance", **params(j, "h3s-basic", account="user1", domainid=user1["domainid"])
+        storage, "importUnmanagedInstance", **import_params(j, "h3s-basic", account="user1", domainid=user1["domainid"])
     )
     if version == "4.22":
         assert "Type = 'primary_storage'" in text
@@ -577,14 +586,14 @@ def test_volume_and_cpu_limits(bed, version: str) -> None:
 @rule("hostname_invalid", "hostname_default_invalid", "hostname_in_use_on_network")
 def test_hostnames(s422) -> None:
     i = ids(s422)
-    assert fail(s422, "importUnmanagedInstance", **params(i, "h3s-bad_name")) == (
+    assert fail(s422, "importUnmanagedInstance", **import_params(i, "h3s-bad_name")) == (
         431,
         "Please provide a valid hostname for the VM. VM name contains unsupported characters that cannot be used as hostname.",
     )
-    code, text = fail(s422, "importUnmanagedInstance", **params(i, "h3s-basic", hostname="1web"))
+    code, text = fail(s422, "importUnmanagedInstance", **import_params(i, "h3s-basic", hostname="1web"))
     assert code == 431 and text.startswith("Invalid VM hostname. VM hostname can contain ASCII letters 'a' through 'z'")
-    ok(s422, "importUnmanagedInstance", **params(i, "h3s-ok7", hostname="web"))
-    code, text = fail(s422, "importUnmanagedInstance", **params(i, "h3s-basic", hostname="web"))
+    ok(s422, "importUnmanagedInstance", **import_params(i, "h3s-ok7", hostname="web"))
+    code, text = fail(s422, "importUnmanagedInstance", **import_params(i, "h3s-basic", hostname="web"))
     net = s422.store().all("network")
     l2 = next(n for n in net if n["id"] == i["l2-vlan100"])
     assert (code, text) == (
@@ -610,27 +619,27 @@ def test_nic_mapping_checks(bed) -> None:
     sim = bed.sim("4.22", tweak)
     i = ids(sim)
     two = {"nicnetworklist[1].nic": "1", "nicnetworklist[1].network": i["l2-vlan200"]}
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-twonics", **two)) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-twonics", **two)) == (
         530,
         "Multiple network adapter of different type (virtio, e1000) are not supported for import. Please make sure "
         "that all network adapters are of the same type",
     )
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", **{"nicnetworklist[0].nic": ""})) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", **{"nicnetworklist[0].nic": ""})) == (
         431,
         f"Network ID: {i['l2-vlan100']} for NIC ID:  is invalid",
     )
     auto = {"nicipaddresslist[0].nic": "0", "nicipaddresslist[0].ip4Address": "AUTO"}
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", network="isolated1", **auto)) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", network="isolated1", **auto)) == (
         431,
         "IP address 'AUTO' for NIC ID: 0 is invalid",  # the getter wants exactly "auto"
     )
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", network="l2-z2")) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", network="l2-z2")) == (
         530,
         f"Network(ID: {i['l2-z2']}) for nic(ID: 0) belongs to a different zone than VM to be imported",
     )
     user1 = next(a for a in sim.store().all("account") if a["name"] == "user1")
     assert fail(
-        sim, "importUnmanagedInstance", **params(i, "h3s-basic", account="user1", domainid=user1["domainid"])
+        sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", account="user1", domainid=user1["domainid"])
     ) == (
         530,
         f"Unable to use network with id= {i['l2-vlan100']}, permission denied",
@@ -642,7 +651,7 @@ def test_nic_mapping_checks(bed) -> None:
 def test_unmapped_nics(bed, version: str) -> None:
     sim = bed.sim(version)
     i = ids(sim)
-    unmapped = params(i, "h3s-basic", network="l2-vlan100")
+    unmapped = import_params(i, "h3s-basic", network="l2-vlan100")
     del unmapped["nicnetworklist[0].nic"], unmapped["nicnetworklist[0].network"]
     if version == "4.22":  # untagged bridge: the 4.22 agent reports no VLAN at all, so no auto-mapping
         assert fail(sim, "importUnmanagedInstance", **unmapped) == (
@@ -653,7 +662,7 @@ def test_unmapped_nics(bed, version: str) -> None:
         vm = ok(sim, "importUnmanagedInstance", **unmapped)
         assert vm["nic"][0]["networkid"] == sim.call("listNetworks")["network"][0]["id"]
     # a NIC on VLAN 77 mapped to a VLAN-200 network: KVM compares no VLANs
-    vm = ok(sim, "importUnmanagedInstance", **params(i, "h3s-vlan77", network="l2-vlan200"))
+    vm = ok(sim, "importUnmanagedInstance", **import_params(i, "h3s-vlan77", network="l2-vlan200"))
     assert vm["nic"][0]["networkid"] == i["l2-vlan200"]
 
 
@@ -670,22 +679,26 @@ def test_ip_checks(bed) -> None:
     def ip(value: str) -> dict[str, str]:
         return {"nicipaddresslist[0].nic": "0", "nicipaddresslist[0].ip4Address": value}
 
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", network="isolated1")) == (
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", network="isolated1")) == (
         530,
         f"NIC(ID: 0) needs a valid IP address for it to be associated with network(ID: {i['isolated1']}). "
         "nicipaddresslist parameter of API can be used for this",
     )
     for bad in ("10.99.0.5", "10.40.0.1", "10.40.0.255"):
-        assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-basic", network="isolated1", **ip(bad))) == (
+        assert fail(
+            sim, "importUnmanagedInstance", **import_params(i, "h3s-basic", network="isolated1", **ip(bad))
+        ) == (
             530,
             f"IP address {bad} for NIC(ID: 0) is not available in network(ID: {i['isolated1']})",
         )
-    ok(sim, "importUnmanagedInstance", **params(i, "h3s-ok1", network="isolated1", **ip("10.40.0.50")))
-    assert fail(sim, "importUnmanagedInstance", **params(i, "h3s-ok2", network="isolated1", **ip("10.40.0.50")))[1] == (
-        f"IP address 10.40.0.50 for NIC(ID: 0) is not available in network(ID: {i['isolated1']})"
-    )
-    ok(sim, "importUnmanagedInstance", **params(i, "h3s-ok3", network="iso-tiny", **ip("auto")))  # takes 10.41.0.2
-    code, text = fail(sim, "importUnmanagedInstance", **params(i, "h3s-ok4", network="iso-tiny", **ip("auto")))
+    ok(sim, "importUnmanagedInstance", **import_params(i, "h3s-ok1", network="isolated1", **ip("10.40.0.50")))
+    assert fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-ok2", network="isolated1", **ip("10.40.0.50")))[
+        1
+    ] == (f"IP address 10.40.0.50 for NIC(ID: 0) is not available in network(ID: {i['isolated1']})")
+    ok(
+        sim, "importUnmanagedInstance", **import_params(i, "h3s-ok3", network="iso-tiny", **ip("auto"))
+    )  # takes 10.41.0.2
+    code, text = fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-ok4", network="iso-tiny", **ip("auto")))
     net = next(n for n in sim.store().all("network") if n["name"] == "iso-tiny")
     assert (code, text) == (
         530,
@@ -699,7 +712,7 @@ def test_ip_checks(bed) -> None:
 def test_shared_network_ranges(bed, version: str) -> None:
     sim = bed.sim(version)
     i = ids(sim)
-    p = params(
+    p = import_params(
         i,
         "h3s-ok5",
         network="shared-vlan300",
@@ -721,8 +734,8 @@ def test_shared_network_ranges(bed, version: str) -> None:
 def test_mac_conflicts(bed, version: str) -> None:
     sim = bed.sim(version)
     i = ids(sim)
-    ok(sim, "importUnmanagedInstance", **params(i, "h3s-mac1"))
-    code, text = fail(sim, "importUnmanagedInstance", **params(i, "h3s-mac2"))
+    ok(sim, "importUnmanagedInstance", **import_params(i, "h3s-mac1"))
+    code, text = fail(sim, "importUnmanagedInstance", **import_params(i, "h3s-mac2"))
     net = next(n for n in sim.store().all("network") if n["id"] == i["l2-vlan100"])
     where = {
         "4.19": f"NIC with MAC address = 52:54:00:aa:01:01 exists on network with ID = {net['_seq']}",
@@ -733,7 +746,7 @@ def test_mac_conflicts(bed, version: str) -> None:
         530,
         f"Failed to import NICs while importing vm: h3s-mac2. {where} and forced flag is disabled",
     )
-    vm = ok(sim, "importUnmanagedInstance", **params(i, "h3s-mac2", forced="true"))
+    vm = ok(sim, "importUnmanagedInstance", **import_params(i, "h3s-mac2", forced="true"))
     assert vm["nic"][0]["macaddress"] != "52:54:00:aa:01:01"
 
 
@@ -771,7 +784,7 @@ def test_mac_validity_in_process(tmp_path) -> None:
 )
 def test_uefi_detail(bed, server: str, agent: str, detail: str | None) -> None:
     sim = bed.sim(server, agent=agent)
-    vm = ok(sim, "importUnmanagedInstance", **params(ids(sim), "h3s-uefi"))
+    vm = ok(sim, "importUnmanagedInstance", **import_params(ids(sim), "h3s-uefi"))
     stored = next(v for v in sim.store().all("vm") if v["id"] == vm["id"])
     assert stored["details"].get("UEFI") == detail
 
@@ -784,7 +797,7 @@ def test_block_disk_keeps_its_full_path(bed) -> None:
         )
 
     sim = bed.sim("4.22", tweak)
-    vm = ok(sim, "importUnmanagedInstance", **params(ids(sim), "h3s-block"))
+    vm = ok(sim, "importUnmanagedInstance", **import_params(ids(sim), "h3s-block"))
     [vol] = sim.call("listVolumes", virtualmachineid=vm["id"])["volume"]
     # importDisk records the file's base name; a block disk has none, so the full device path is kept
     assert vol["path"] == "/var/lib/acs-ingest-sim/blk/lv0"

@@ -18,7 +18,8 @@ import pytest
 
 from acs_simulator.fixtures import SimApiError, SimHandle, embedded_seed
 
-from .server_bed import fail, ids, ok
+from .helpers import ids
+from .server_bed import fail, ok
 
 rule = pytest.mark.rule
 POOL = Path("/var/lib/acs-ingest-sim/pool1")

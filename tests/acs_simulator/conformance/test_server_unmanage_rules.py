@@ -13,7 +13,8 @@ import pytest
 
 from acs_simulator.fixtures import SimHandle
 
-from .server_bed import dom, fail, ids, ok, params
+from .helpers import ids, import_params
+from .server_bed import dom, fail, ok
 
 rule = pytest.mark.rule
 NAMES = [f"h3u-{n:02d}" for n in range(24)]
@@ -31,7 +32,7 @@ class Pool:
         self.free = list(NAMES)
 
     def vm(self, sim: SimHandle) -> dict[str, Any]:
-        return ok(sim, "importUnmanagedInstance", **params(ids(sim), self.free.pop(0)))
+        return ok(sim, "importUnmanagedInstance", **import_params(ids(sim), self.free.pop(0)))
 
 
 @pytest.fixture(scope="module")
@@ -182,5 +183,5 @@ def test_outcomes(bed, pool) -> None:  # type: ignore[no-untyped-def]
     assert not [s for s in sim.store().all("vmsnapshot") if s["virtualmachineid"] == vm["id"]]
     nic = next(n for n in sim.store().all("nic") if n["virtualmachineid"] == vm["id"])
     assert not nic.get("removed")  # kept allocated: its MAC still clashes on a re-import without forced
-    code, text = fail(sim, "importUnmanagedInstance", **params(i, vm["instancename"]))
+    code, text = fail(sim, "importUnmanagedInstance", **import_params(i, vm["instancename"]))
     assert code == 530 and "and forced flag is disabled" in text
